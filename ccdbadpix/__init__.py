@@ -9,14 +9,21 @@ try:
 except ImportError:  # pragma: no cover - only without an install
     __version__ = "0.0.0"
 
+from .darks import measure_dark_current
 from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, dq_to_boolean, flag_names, flags_to_value
+from .hotpixels import find_hot_pixels, measure_ipc
+from .mask import DQMask
 
 __all__ = [
     "DQ",
     "DQ_DESCRIPTIONS",
     "DQ_FLAGS",
+    "DQMask",
     "__version__",
     "dq_to_boolean",
+    "find_hot_pixels",
     "flag_names",
     "flags_to_value",
+    "measure_dark_current",
+    "measure_ipc",
 ]

@@ -1,0 +1,105 @@
+"""Private helpers shared by several modules: units, atomic file writes, progress."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+
+__all__ = []
+
+#: Count units a dark may be in. DN (JWST) and adu (ccdproc) are the same thing, a
+#: data number; they are treated as interchangeable.
+_COUNT_UNITS = (u.adu, u.electron)
+
+
+def _dn_to_adu(unit):
+    """The unit with every DN replaced by adu (they name the same quantity)."""
+    unit = u.Unit(unit)
+    if u.DN not in unit.bases:
+        return unit
+    bases = [u.adu if base == u.DN else base for base in unit.bases]
+    return u.CompositeUnit(unit.scale, bases, unit.powers)
+
+
+def _count_unit(unit):
+    """The count part (adu or electron) of a unit, or None."""
+    unit = _dn_to_adu(unit)
+    for base in unit.bases:
+        if base in _COUNT_UNITS:
+            return base
+    return None
+
+
+def _as_quantity(value, name, default_unit=None, physical=None):
+    """A Quantity from a Quantity or a plain number, with DN read as adu.
+
+    ``physical`` is a unit the value must be convertible to (after DN->adu); the
+    check raises `~astropy.units.UnitsError` naming the parameter.
+    """
+    if isinstance(value, u.Quantity):
+        q = u.Quantity(value.value, _dn_to_adu(value.unit))
+    else:
+        if default_unit is None:
+            raise TypeError(f"{name} must be an astropy Quantity, got {type(value).__name__}")
+        try:
+            q = u.Quantity(value, _dn_to_adu(default_unit), dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a number or a Quantity, got {value!r}") from exc
+    if physical is not None and not q.unit.is_equivalent(_dn_to_adu(physical)):
+        raise u.UnitsError(
+            f"{name} is in {q.unit.to_string() or 'dimensionless'}, which is not "
+            f"convertible to {_dn_to_adu(physical).to_string()}"
+        )
+    return q
+
+
+def _atomic_write(path, write, overwrite=False):
+    """Write a file atomically: ``write(tmp_path)``, then rename onto ``path``.
+
+    Refuses to replace an existing file unless ``overwrite`` is true.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"directory {directory} does not exist (writing {path})")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        if not overwrite and path.exists():
+            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _progress(iterable, enabled, total=None):
+    """Iterate with an astropy progress bar when ``enabled``."""
+    if not enabled:
+        yield from iterable
+        return
+    from astropy.utils.console import ProgressBar
+
+    items = list(iterable) if total is None else iterable
+    with ProgressBar(len(items) if total is None else total) as bar:
+        for item in items:
+            yield item
+            bar.update()
+
+
+def _fits_str(value, maxlen=68):
+    """A string that fits in a FITS card value."""
+    text = str(value)
+    return text if len(text) <= maxlen else "..." + text[-(maxlen - 3) :]
+
+
+def _finite_or_raise(value, name):
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} must be finite, got {value}")

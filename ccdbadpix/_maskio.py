@@ -1,0 +1,272 @@
+"""Reading and writing `DQMask` files: ccdbadpix FITS, CRDS-style MASK, foreign layouts."""
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.time import Time
+from astropy.utils.exceptions import AstropyUserWarning
+
+from ._helpers import _atomic_write, _fits_str
+from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, flags_to_value
+
+__all__ = []
+
+_FRIENDLY_KEYWORDS = {
+    "telescope": "TELESCOP",
+    "instrument": "INSTRUME",
+    "detector": "DETECTOR",
+    "subarray": "SUBARRAY",
+    "useafter": "USEAFTER",
+    "pedigree": "PEDIGREE",
+    "author": "AUTHOR",
+    "description": "DESCRIP",
+}
+_STRUCTURAL = {"SIMPLE", "BITPIX", "EXTEND", "BZERO", "BSCALE", "XTENSION", "PCOUNT",
+               "GCOUNT", "EXTNAME", "EXTVER", "CHECKSUM", "DATASUM", "TFIELDS"}
+_PEDIGREE = re.compile(r"^(GROUND|SIMULATION|DUMMY|INFLIGHT \d{4}-\d{2}-\d{2} \d{4}-\d{2}-\d{2})$")
+_CONVENTIONS = (None, "dq", "bad", "good")
+
+
+def _clean_header(header):
+    """A copy of a header without the structural cards of its HDU."""
+    out = fits.Header()
+    for card in header.cards:
+        key = card.keyword
+        if key in _STRUCTURAL or key.startswith("NAXIS") or re.match(r"^T(TYPE|FORM|UNIT)\d", key):
+            continue
+        out.append(card)
+    return out
+
+
+def _dq_def_table():
+    rows = [(int(np.log2(value)), value, name, DQ_DESCRIPTIONS[name])
+            for name, value in DQ_FLAGS.items()]
+    columns = [
+        fits.Column(name="BIT", format="J", array=np.array([r[0] for r in rows], np.int32)),
+        fits.Column(name="VALUE", format="J", bzero=2**31,
+                    array=np.array([r[1] for r in rows], np.uint32)),
+        fits.Column(name="NAME", format="40A", array=np.array([r[2] for r in rows])),
+        fits.Column(name="DESCRIPTION", format="80A", array=np.array([r[3] for r in rows])),
+    ]
+    return fits.BinTableHDU.from_columns(columns, name="DQ_DEF")
+
+
+def _useafter(value, name="useafter"):
+    try:
+        return Time(value).isot[:19]
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name}: expected a date such as '2024-01-31T00:00:00', got {value!r}") from exc
+
+
+def write_mask(mask, path, format="fits", overwrite=False, **keywords):
+    """Implementation of `DQMask.write`."""
+    if format not in ("fits", "jwst"):
+        raise ValueError(f"format must be 'fits' or 'jwst', got {format!r}")
+    header = _clean_header(mask.meta)
+    for key, value in keywords.items():
+        fits_key = _FRIENDLY_KEYWORDS.get(key.lower(), key.upper())
+        if len(fits_key) > 8:
+            raise ValueError(f"keyword {key!r} is longer than 8 characters and is not one of "
+                             f"{', '.join(_FRIENDLY_KEYWORDS)}")
+        if fits_key == "USEAFTER":
+            value = _useafter(value)
+        header[fits_key] = value
+    header["DATE"] = (Time.now().isot[:19], "file creation date (UTC)")
+    header["FILENAME"] = _fits_str(Path(path).name)
+
+    if format == "fits":
+        primary = fits.PrimaryHDU(data=mask.data, header=header)
+        hdul = fits.HDUList([primary, _dq_def_table()])
+    else:
+        missing = [k for k in ("INSTRUME", "DETECTOR") if k not in header]
+        if missing:
+            raise ValueError(
+                "format='jwst' needs the keyword(s) "
+                + ", ".join(missing)
+                + "; pass e.g. instrument='NIRSPEC', detector='NRS1'"
+            )
+        if "USEAFTER" not in header:
+            if "DATE-OBS" not in header:
+                raise ValueError("format='jwst' needs useafter= (the header has no DATE-OBS)")
+            header["USEAFTER"] = _useafter(header["DATE-OBS"], "DATE-OBS")
+        pedigree = str(header.get("PEDIGREE", "GROUND"))
+        if not _PEDIGREE.match(pedigree):
+            raise ValueError(
+                "pedigree must be GROUND, SIMULATION, DUMMY or 'INFLIGHT YYYY-MM-DD "
+                f"YYYY-MM-DD', got {pedigree!r}"
+            )
+        ny, nx = mask.shape
+        defaults = {
+            "TELESCOP": "JWST",
+            "PEDIGREE": pedigree,
+            "AUTHOR": "ccdbadpix",
+            "DESCRIP": "Bad-pixel mask made with ccdbadpix",
+            "SUBARRAY": "FULL" if (ny, nx) == (2048, 2048) else "GENERIC",
+            "SUBSTRT1": 1,
+            "SUBSTRT2": 1,
+            "SUBSIZE1": nx,
+            "SUBSIZE2": ny,
+        }
+        for key, value in defaults.items():
+            header.setdefault(key, value)
+        header["PEDIGREE"] = pedigree
+        header["REFTYPE"] = "MASK"
+        header["DATAMODL"] = "MaskModel"
+        primary = fits.PrimaryHDU(header=header)
+        hdul = fits.HDUList([primary, fits.ImageHDU(data=mask.data, name="DQ"), _dq_def_table()])
+
+    return _atomic_write(path, lambda tmp: hdul.writeto(tmp, checksum=True), overwrite=overwrite)
+
+
+def _bit_map_from_dq_def(table):
+    """Foreign bit value -> JWST flag value, from a DQ_DEF table, mapping by name."""
+    names = {c.lower(): c for c in table.columns.names}
+    if "value" not in names or "name" not in names:
+        raise ValueError(f"DQ_DEF table has no VALUE/NAME columns (columns: {table.columns.names})")
+    mapping = {}
+    for value, name in zip(table[names["value"]], table[names["name"]], strict=True):
+        mapping[int(value)] = str(name).strip()
+    return mapping
+
+
+def _resolve_bit_map(bit_map):
+    """Validate a foreign bit map; unknown names become OTHER_BAD_PIXEL (with a warning)."""
+    resolved, unknown = {}, []
+    for bit, names in bit_map.items():
+        bit = int(bit)
+        if bit == 0:  # e.g. a GOOD=0 row
+            continue
+        if bit < 0 or bit >= 2**32:
+            raise ValueError(f"bit_map: foreign value {bit} is outside the uint32 range")
+        try:
+            resolved[bit] = flags_to_value(names)
+        except ValueError:
+            unknown.append(f"{names}={bit}")
+            resolved[bit] = DQ.OTHER_BAD_PIXEL
+    if unknown:
+        warnings.warn(
+            "flags with no JWST name mapped to OTHER_BAD_PIXEL: " + ", ".join(unknown),
+            AstropyUserWarning,
+            stacklevel=4,
+        )
+    return resolved
+
+
+def _apply_bit_map(values, bit_map):
+    resolved = _resolve_bit_map(bit_map)
+    values = values.astype(np.uint64, copy=False)
+    out = np.zeros(values.shape, dtype=np.uint32)
+    known = 0
+    for bit, target in resolved.items():
+        known |= bit
+        out |= ((values & np.uint64(bit)) != 0).astype(np.uint32) * np.uint32(target)
+    stray = (values & np.uint64(~known & 0xFFFFFFFF)) != 0
+    if stray.any():
+        present = np.bitwise_or.reduce(values[stray])
+        warnings.warn(
+            f"{int(stray.sum())} pixels carry bits not in the layout "
+            f"(value bits {int(present) & ~known:#x}); flagged OTHER_BAD_PIXEL",
+            AstropyUserWarning,
+            stacklevel=3,
+        )
+        out[stray] |= np.uint32(DQ.OTHER_BAD_PIXEL)
+    return out
+
+
+def convert_foreign(array, *, convention="dq", bad_value=None, bit_map=None,
+                    bad_flags="DO_NOT_USE", dq_def=None):
+    """Map a mask of any layout onto JWST DQ values.
+
+    Returns the uint32 array and a HISTORY line describing the mapping.
+    """
+    if convention not in _CONVENTIONS:
+        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), got {convention!r}")
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise ValueError(f"the mask must be a 2-D image, got shape {array.shape}")
+    bad_value_flags = flags_to_value(bad_flags)
+    if bad_value_flags == 0:
+        raise ValueError("bad_flags must name at least one flag")
+
+    def _from_bad(bad, how):
+        return np.where(bad, np.uint32(bad_value_flags), np.uint32(0)), how
+
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"the mask must hold integers or booleans, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError("the mask holds NaN or infinite values")
+
+    if bad_value is not None:
+        return _from_bad(array == bad_value, f"pixels equal to {bad_value} are bad")
+    if array.dtype == bool:
+        if convention == "good":
+            return _from_bad(~array, "boolean mask, True = good")
+        return _from_bad(array, "boolean mask, True = bad")
+    if convention == "bad":
+        return _from_bad(array != 0, "non-zero = bad")
+    if convention == "good":
+        return _from_bad(array == 0, "non-zero = good, zero = bad")
+
+    if array.dtype.kind == "f":
+        if np.any(array != np.round(array)):
+            raise ValueError("a DQ mask must hold whole numbers")
+        array = array.astype(np.int64)
+    if array.size and array.min() < 0:
+        raise ValueError("the mask holds negative values; DQ values are unsigned")
+    if array.size and array.max() >= 2**32:
+        raise ValueError("the mask holds values above 2**32-1")
+
+    if bit_map is not None:
+        return _apply_bit_map(array, bit_map), "foreign layout mapped with bit_map"
+    if dq_def is not None:
+        return _apply_bit_map(array, dq_def), "DQ_DEF flags mapped onto JWST values by name"
+    if convention == "dq":
+        return array.astype(np.uint32), "values are JWST DQ flags"
+    raise ValueError(
+        "the integer mask has no DQ_DEF table: say how to read it with convention='dq' "
+        "(values are JWST DQ flags), convention='bad' (non-zero = bad), "
+        "convention='good' (non-zero = good), bad_value=N or bit_map={value: 'FLAG'}"
+    )
+
+
+def _find_image_hdu(hdul, hdu):
+    if hdu is not None:
+        try:
+            return hdul[hdu]
+        except (KeyError, IndexError) as exc:
+            raise ValueError(f"hdu {hdu!r} is not in the file") from exc
+    if "DQ" in hdul:
+        return hdul["DQ"]
+    for h in hdul:
+        if h.is_image and h.data is not None and h.data.ndim == 2:
+            return h
+    raise ValueError("the file holds no 2-D image to read as a mask")
+
+
+def read_mask(cls, path, *, convention=None, bad_value=None, bit_map=None,
+              bad_flags="DO_NOT_USE", hdu=None):
+    """Implementation of `DQMask.read`."""
+    if convention not in _CONVENTIONS:
+        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), got {convention!r}")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no mask file at {path}")
+    with fits.open(path) as hdul:
+        image = _find_image_hdu(hdul, hdu)
+        data = np.array(image.data)
+        dq_def = None
+        use_dq_def = convention in (None, "dq") and bit_map is None and bad_value is None
+        if use_dq_def and "DQ_DEF" in hdul:
+            dq_def = _bit_map_from_dq_def(hdul["DQ_DEF"].data)
+        header = _clean_header(hdul[0].header)
+        if image is not hdul[0]:
+            for card in _clean_header(image.header).cards:
+                if card.keyword not in ("COMMENT", "HISTORY", ""):
+                    header[card.keyword] = (card.value, card.comment)
+    values, how = convert_foreign(data, convention=convention, bad_value=bad_value,
+                                  bit_map=bit_map, bad_flags=bad_flags, dq_def=dq_def)
+    header.add_history(_fits_str(f"ccdbadpix: read {path.name}: {how}", 70))
+    return cls(values, meta=header)

@@ -1,0 +1,328 @@
+"""Dark frames in, dark-current maps out: inputs, units, exposure times, saturation."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+from astropy.io import fits
+from astropy.nddata import CCDData, NDData
+
+from ._helpers import _as_quantity, _count_unit, _dn_to_adu
+
+__all__ = ["measure_dark_current"]
+
+
+@dataclass
+class _Dark:
+    """One dark frame, normalised: raw values, their unit and the exposure time."""
+
+    values: np.ndarray
+    unit: u.UnitBase
+    exptime: float | None  # seconds
+    bad: np.ndarray | None
+    name: str
+    header: fits.Header = field(default_factory=fits.Header)
+
+    @property
+    def is_rate(self):
+        return _dn_to_adu(self.unit).is_equivalent(_count_unit(self.unit) / u.s)
+
+
+@dataclass
+class _DarkCurrent:
+    """Result of combining darks: the rate map and what was learnt on the way."""
+
+    rate: np.ndarray  # in `unit`, NaN where unmeasurable
+    unit: u.UnitBase
+    unmeasurable: np.ndarray
+    saturated_longest: np.ndarray | None
+    saturated_all: np.ndarray | None
+    nonproportional: np.ndarray | None
+    darks: list
+    gain: float | None  # electron per adu
+
+
+def _gain_value(gain, name="gain"):
+    if gain is None:
+        return None
+    if isinstance(gain, u.Quantity):
+        q = u.Quantity(gain.value, _dn_to_adu(gain.unit))
+        if not q.unit.is_equivalent(u.electron / u.adu):
+            raise u.UnitsError(f"{name} must be in electron / adu or electron / DN, got {gain.unit}")
+        value = q.to_value(u.electron / u.adu)
+    else:
+        value = gain
+    if np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive, got {gain}")
+    return value
+
+
+def _convert_factor(unit, target, gain, name):
+    """Factor turning a value in ``unit`` into ``target`` (adu<->electron through gain)."""
+    unit, target = _dn_to_adu(unit), _dn_to_adu(target)
+    if unit.is_equivalent(target):
+        return unit.to(target)
+    if gain is not None:
+        for per, factor in ((u.electron / u.adu, gain), (u.adu / u.electron, 1.0 / gain)):
+            if (unit * per).is_equivalent(target):
+                return factor * (unit * per).to(target)
+    hint = ""
+    if gain is None and {_count_unit(unit), _count_unit(target)} == {u.adu, u.electron}:
+        hint = "; give gain= (electron / adu) to convert between them"
+    raise u.UnitsError(f"{name} is in {unit.to_string()}, which cannot be compared with "
+                       f"{target.to_string()}{hint}")
+
+
+def _exptime_seconds(value, name):
+    try:
+        q = _as_quantity(value, name, default_unit=u.s, physical=u.s)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a time Quantity or a number of seconds") from exc
+    t = float(q.to_value(u.s))
+    if not np.isfinite(t) or t <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return t
+
+
+def _load_one(dark, index, unit, exposure_time, exposure_key):
+    label = f"darks[{index}]"
+    header = fits.Header()
+    bad = None
+    name = label
+    if isinstance(dark, (str, Path)):
+        path = Path(dark)
+        if not path.exists():
+            raise FileNotFoundError(f"{label}: no file at {path}")
+        dark = CCDData.read(path, unit=unit) if unit is not None else _read_ccd(path, label)
+        name = path.name
+    if isinstance(dark, NDData):
+        values = np.asarray(dark.data)
+        dunit = dark.unit if dark.unit is not None else unit
+        if isinstance(dark.meta, fits.Header):
+            header = dark.meta
+        elif dark.meta:
+            header = fits.Header({k: v for k, v in dark.meta.items()
+                                  if isinstance(v, (int, float, str, bool))})
+        if dark.mask is not None and np.any(dark.mask):
+            bad = np.asarray(dark.mask, dtype=bool)
+    elif isinstance(dark, u.Quantity):
+        values, dunit = dark.value, dark.unit
+    elif isinstance(dark, np.ndarray) or np.ndim(dark) == 2:
+        values = np.asarray(dark)
+        dunit = unit
+        if dunit is None:
+            raise ValueError(f"{label} is a plain array: give unit= (e.g. u.adu) or pass a "
+                             "Quantity or CCDData")
+    else:
+        raise TypeError(f"{label} must be a CCDData, NDData, Quantity, array or FITS path, "
+                        f"got {type(dark).__name__}")
+    if dunit is None:
+        raise ValueError(f"{label} has no unit: give unit=")
+    dunit = u.Unit(dunit)
+    if values.ndim != 2:
+        raise ValueError(f"{label} must be a 2-D image, got shape {values.shape}")
+    if values.dtype.kind not in "uif":
+        raise TypeError(f"{label} must hold numbers, got dtype {values.dtype}")
+    count = _count_unit(dunit)
+    norm = _dn_to_adu(dunit)
+    if count is None or not (norm.is_equivalent(count) or norm.is_equivalent(count / u.s)):
+        raise u.UnitsError(f"{label} is in {dunit}; expected counts (adu, DN, electron) or "
+                           "a rate (adu / s, DN / s, electron / s)")
+
+    if exposure_time is not None:
+        exptime = _exptime_seconds(exposure_time, "exposure_time")
+    elif exposure_key and exposure_key in header:
+        exptime = _exptime_seconds(header[exposure_key], f"{label} {exposure_key}")
+    else:
+        exptime = None
+    is_rate = norm.is_equivalent(count / u.s)
+    if not is_rate and exptime is None:
+        raise ValueError(f"{label} is in {dunit} (counts) and has no exposure time: give "
+                         f"exposure_time= or set {exposure_key} in its header")
+    return _Dark(values, dunit, exptime, bad, name, header)
+
+
+def _read_ccd(path, label):
+    try:
+        return CCDData.read(path)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {path} has no BUNIT; give unit=") from exc
+
+
+def _load_darks(darks, unit=None, exposure_time=None, exposure_key="EXPTIME"):
+    """Normalise ``darks`` (one or several) into a list of `_Dark`."""
+    single = isinstance(darks, (NDData, u.Quantity, np.ndarray, str, Path))
+    if isinstance(darks, (u.Quantity, np.ndarray)) and np.ndim(darks) != 2:
+        raise ValueError(f"darks must be 2-D images (a list for several), got shape "
+                         f"{np.shape(darks)}")
+    items = [darks] if single else list(darks)
+    if not items:
+        raise ValueError("darks is empty")
+    if exposure_time is None or single or np.ndim(getattr(exposure_time, "value",
+                                                          exposure_time)) == 0:
+        times = [exposure_time] * len(items)
+    else:
+        times = list(exposure_time)
+        if len(times) != len(items):
+            raise ValueError(f"exposure_time has {len(times)} values for {len(items)} darks")
+    loaded = [_load_one(d, i, unit, t, exposure_key) for i, (d, t) in
+              enumerate(zip(items, times, strict=True))]
+    shapes = {d.values.shape for d in loaded}
+    if len(shapes) > 1:
+        raise ValueError(f"darks have different shapes: {sorted(shapes)}")
+    if len(loaded) > 1 and any(d.exptime is None for d in loaded):
+        raise ValueError("with several darks each needs an exposure time (EXPTIME or "
+                         "exposure_time=)")
+    return loaded
+
+
+def _working_unit(darks, gain):
+    if gain is not None or all(_count_unit(d.unit) == u.electron for d in darks):
+        return u.electron / u.s
+    if any(_count_unit(d.unit) == u.electron for d in darks):
+        raise u.UnitsError("darks mix electron and adu/DN units: give gain= to convert")
+    return u.adu / u.s
+
+
+def _saturated(dark, saturation, gain):
+    """Pixels at or above the saturation level in one dark."""
+    count = _count_unit(dark.unit)
+    level = saturation.value * _convert_factor(saturation.unit, count, gain, "saturation")
+    values = dark.values
+    if dark.is_rate:
+        scale = _dn_to_adu(dark.unit).to(count / u.s) * dark.exptime
+        return values * scale >= level * (1 - 1e-7)
+    scale = _dn_to_adu(dark.unit).to(count)
+    return values >= level / scale * (1 - 1e-7)
+
+
+def _nonproportional(rates, darks, saturated, unmeasurable, nsigma, rtol):
+    """Pixels whose dark signal does not scale with exposure time (consecutive pairs)."""
+    from astropy.stats import mad_std
+
+    order = np.argsort([d.exptime for d in darks])
+    flagged = np.zeros(rates[0].shape, dtype=bool)
+    for short, long in zip(order[:-1], order[1:], strict=True):
+        rs, rl = rates[short], rates[long]
+        valid = ~unmeasurable
+        if saturated is not None:
+            valid &= ~saturated[short] & ~saturated[long]
+        diff = rs - rl
+        dv = diff[valid]
+        if dv.size < 10:
+            continue
+        center = np.median(dv)
+        sigma = mad_std(dv)
+        # shot noise of the two rate measurements (rates read as electrons when no gain)
+        shot = np.clip(np.maximum(rs, rl), 0, None) * (1 / darks[short].exptime
+                                                        + 1 / darks[long].exptime)
+        dev = np.abs(diff - center)
+        scale = np.maximum(np.abs(rs), np.abs(rl))
+        flagged |= valid & (dev > nsigma * np.sqrt(sigma**2 + shot)) & (dev > rtol * scale)
+    return flagged
+
+
+def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
+             nonproportional_rtol=0.1):
+    """Dark-current map from one or several darks (see `measure_dark_current`)."""
+    g = _gain_value(gain)
+    work = _working_unit(darks, g)
+    if saturation is not None:
+        saturation = _as_quantity(saturation, "saturation", default_unit=darks[0].unit * (
+            u.s if darks[0].is_rate else 1))
+        if _count_unit(saturation.unit) is None or not _dn_to_adu(saturation.unit).is_equivalent(
+                _count_unit(saturation.unit)):
+            raise u.UnitsError(f"saturation must be a level in adu, DN or electron, got "
+                               f"{saturation.unit}")
+        if any(d.exptime is None for d in darks):
+            raise ValueError("saturation needs the exposure time of each dark")
+
+    rates = []
+    for i, d in enumerate(darks):
+        factor = _convert_factor(d.unit, work * (1 if d.is_rate else u.s), g, f"darks[{i}]")
+        if not d.is_rate:
+            factor /= d.exptime
+        dtype = np.float32 if d.values.dtype == np.float32 else np.float64
+        rates.append(np.multiply(d.values, dtype(factor), dtype=dtype))
+
+    unmeasurable = np.zeros(rates[0].shape, dtype=bool)
+    for d, r in zip(darks, rates, strict=True):
+        if not np.isfinite(r.sum()):
+            unmeasurable |= ~np.isfinite(r)
+        if d.bad is not None:
+            unmeasurable |= d.bad
+
+    order = sorted(range(len(darks)), key=lambda i: -(darks[i].exptime or 0))
+    saturated = sat_all = sat_longest = None
+    if saturation is not None:
+        saturated = [_saturated(d, saturation, g) for d in darks]
+        sat_longest = saturated[order[0]].copy()
+    rate = rates[order[0]]
+    if saturated is not None and len(darks) > 1:
+        rate = rate.copy()
+        sat_all = sat_longest.copy()
+        for i in order[1:]:
+            use = sat_all & ~saturated[i]
+            rate[use] = rates[i][use]
+            sat_all &= saturated[i]
+    elif saturated is not None:
+        sat_all = sat_longest.copy()
+
+    nonprop = None
+    if len(darks) > 1:
+        nonprop = _nonproportional(rates, darks, saturated, unmeasurable,
+                                   nonproportional_sigma, nonproportional_rtol) & ~unmeasurable
+    if unmeasurable.any():
+        rate[unmeasurable] = np.nan  # ``rate`` is our own array, never the input
+    return _DarkCurrent(rate, work, unmeasurable, sat_longest, sat_all, nonprop, darks, g)
+
+
+def measure_dark_current(darks, *, exposure_time=None, gain=None, saturation=None, unit=None,
+                         exposure_key="EXPTIME"):
+    """Dark-current map (a rate per pixel) from one or several dark frames.
+
+    Parameters
+    ----------
+    darks : `~astropy.nddata.CCDData`, `~astropy.nddata.NDData`, `~astropy.units.Quantity`, array, path, or a sequence of them
+        Bias-subtracted darks in counts (adu, DN or electron) or rate maps
+        (adu/s, DN/s, electron/s). Several darks should have different exposure
+        times.
+    exposure_time : `~astropy.units.Quantity`, float or sequence, optional
+        Exposure time(s) in seconds; default: the ``exposure_key`` header keyword.
+    gain : `~astropy.units.Quantity` or float, optional
+        Electrons per adu (or DN). With a gain the map is in electron/s.
+    saturation : `~astropy.units.Quantity` or float, optional
+        Saturation level of the darks (in the darks' units when a plain number).
+        With several darks, a pixel saturated in a long dark is measured in the
+        longest dark in which it is not; pixels saturated in every dark keep
+        the lower bound saturation / exposure time.
+    unit : `~astropy.units.Unit`, optional
+        Unit of plain-array darks (or of FITS files without BUNIT).
+    exposure_key : str, optional
+        Header keyword of the exposure time in seconds. Default ``"EXPTIME"``.
+
+    Returns
+    -------
+    rate : `~astropy.units.Quantity`
+        Dark current per pixel, in electron/s with a gain (or electron input),
+        else adu/s; NaN where a pixel is not finite or masked in the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import astropy.units as u
+    >>> from astropy.nddata import CCDData
+    >>> from ccdbadpix import measure_dark_current
+    >>> dark = CCDData(np.full((2, 2), 30.0), unit="adu", meta={"EXPTIME": 60})
+    >>> measure_dark_current(dark, gain=2 * u.electron / u.adu)
+    <Quantity [[1., 1.],
+               [1., 1.]] electron / s>
+    """
+    loaded = _load_darks(darks, unit=unit, exposure_time=exposure_time,
+                         exposure_key=exposure_key)
+    result = _combine(loaded, gain=gain, saturation=saturation)
+    return u.Quantity(result.rate, result.unit, copy=False)
