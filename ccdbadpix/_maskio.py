@@ -268,5 +268,5 @@ def read_mask(cls, path, *, convention=None, bad_value=None, bit_map=None,
                     header[card.keyword] = (card.value, card.comment)
     values, how = convert_foreign(data, convention=convention, bad_value=bad_value,
                                   bit_map=bit_map, bad_flags=bad_flags, dq_def=dq_def)
-    header.add_history(_fits_str(f"ccdbadpix: read {path.name}: {how}", 70))
+    header.add_history(f"ccdbadpix: read {path.name}: {how}")
     return cls(values, meta=header)

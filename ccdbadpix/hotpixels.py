@@ -356,7 +356,6 @@ def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigm
                               "dark not proportional to time")
     header["NNONFIN"] = (int(current.unmeasurable.sum()), "non-finite or masked input pixels")
     header["DATE"] = (Time.now().isot[:19], "mask creation date (UTC)")
-    header.add_history(_fits_str(
-        f"ccdbadpix find_hot_pixels: method={method}, hot >= {thr:.6g} {work}, "
-        f"neighbors={neighbors}", 70))
+    header.add_history(f"ccdbadpix find_hot_pixels: method={method}, hot >= {thr:.6g} {work}, "
+                       f"neighbors={neighbors}")
     return header

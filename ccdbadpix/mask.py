@@ -204,7 +204,7 @@ class DQMask(NDData):
         -------
         masked : same type as ``ccd``
             A copy whose ``.mask`` is ``ccd.mask | self.to_boolean(...)``; for a
-            `~astropy.nddata.CCDData` a HISTORY card records the step.
+            `~astropy.nddata.CCDData` the ``BPMASK`` keyword records the step.
 
         Examples
         --------
@@ -228,8 +228,8 @@ class DQMask(NDData):
         old = result.mask
         result.mask = bad if old is None else (np.asarray(old, dtype=bool) | bad)
         meta = getattr(result, "meta", None)
-        if isinstance(meta, fits.Header):
-            meta.add_history(f"ccdbadpix: bad-pixel mask applied ({int(bad.sum())} pixels)")
+        if meta is not None:  # provenance, as ccdproc records its steps
+            meta["BPMASK"] = f"ccdbadpix: {int(bad.sum())} pixels masked"
         return result
 
     # -- files ---------------------------------------------------------------------

@@ -55,7 +55,6 @@ DEFAULT_AMPLITUDES = MappingProxyType({
     "cosmic_ray": (10.0, 500.0), "decreasing": (5.0, 50.0)})
 
 _GOOD_SIGMA = 0.5  # lognormal spread (natural log) of normal pixels' dark current
-_DN_ADU = [(u.adu, u.DN, lambda x: x, lambda x: x)]  # treat adu and DN as the same unit
 _E_S = u.electron / u.s
 
 
@@ -63,8 +62,8 @@ _E_S = u.electron / u.s
 def _value(x, unit, name, *, shape=()):
     """Return ``x`` as float(s) in ``unit``; plain numbers are taken to be in ``unit``."""
     if isinstance(x, u.Quantity):
-        try:
-            v = x.to_value(unit, equivalencies=_DN_ADU)
+        try:  # adu and DN are the same thing here, also inside composite units
+            v = (x * _as_dn(x.unit)).to_value(unit * _as_dn(unit))
         except u.UnitsError:
             raise u.UnitsError(f"{name} must be in units convertible to {unit!r}, "
                                f"got {x.unit!r}") from None
@@ -82,6 +81,13 @@ def _value(x, unit, name, *, shape=()):
     if not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be finite, got {x!r}")
     return float(v) if v.ndim == 0 else v
+
+
+def _as_dn(unit):
+    """Dimensionless factor (DN/adu)**p turning every adu of ``unit`` into DN."""
+    d = unit.decompose()
+    return (u.DN / u.adu) ** sum(p for b, p in zip(d.bases, d.powers, strict=True)
+                                 if b == u.adu)
 
 
 def _int(x, name, minimum):
