@@ -251,7 +251,9 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
 
     unmeasurable = np.zeros(rates[0].shape, dtype=bool)
     for d, r in zip(darks, rates, strict=True):
-        if not np.isfinite(r.sum()):
+        with np.errstate(invalid="ignore", over="ignore"):
+            all_finite = np.isfinite(r.sum())
+        if not all_finite:
             unmeasurable |= ~np.isfinite(r)
         if d.bad is not None:
             unmeasurable |= d.bad
@@ -269,6 +271,8 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
             use = sat_all & ~saturated[i]
             rate[use] = rates[i][use]
             sat_all &= saturated[i]
+        # saturated everywhere: the shortest dark gives the tightest lower bound
+        rate[sat_all] = rates[order[-1]][sat_all]
     elif saturated is not None:
         sat_all = sat_longest.copy()
 

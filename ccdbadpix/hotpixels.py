@@ -239,8 +239,11 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         if method == "absolute":
             hot_obs = rate >= thr
         else:
-            _, lower, upper = sigma_clip(rate, sigma=sigma, maxiters=maxiters,
-                                         return_bounds=True)
+            with warnings.catch_warnings():  # non-finite pixels are flagged below
+                warnings.filterwarnings("ignore", "Input data contains invalid values",
+                                        AstropyUserWarning)
+                _, lower, upper = sigma_clip(rate, sigma=sigma, maxiters=maxiters,
+                                             return_bounds=True)
             thr = float(upper)
             hot_obs = rate > upper
             low = rate < lower
