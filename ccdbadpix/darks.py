@@ -177,6 +177,10 @@ def _load_darks(darks, unit=None, exposure_time=None, exposure_key="EXPTIME"):
     if len(loaded) > 1 and any(d.exptime is None for d in loaded):
         raise ValueError("with several darks each needs an exposure time (EXPTIME or "
                          "exposure_time=)")
+    times = [d.exptime for d in loaded]
+    if len(set(times)) != len(times):
+        raise ValueError(f"darks must have different exposure times, got {times} s; "
+                         "combine darks of equal exposure first (e.g. ccdproc.combine)")
     return loaded
 
 
@@ -280,6 +284,13 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
     if len(darks) > 1:
         nonprop = _nonproportional(rates, darks, saturated, unmeasurable,
                                    nonproportional_sigma, nonproportional_rtol) & ~unmeasurable
+        # signal = offset + rate * t: the slope between the longest and the shortest
+        # dark is the dark current of these pixels, free of the offset
+        sel = nonprop if sat_longest is None else nonprop & ~sat_longest
+        if sel.any():
+            lng, sht = darks[order[0]].exptime, darks[order[-1]].exptime
+            rate[sel] = ((rates[order[0]][sel] * lng - rates[order[-1]][sel] * sht)
+                         / (lng - sht))
     if unmeasurable.any():
         rate[unmeasurable] = np.nan  # ``rate`` is our own array, never the input
     return _DarkCurrent(rate, work, unmeasurable, sat_longest, sat_all, nonprop, darks, g)
@@ -303,7 +314,10 @@ def measure_dark_current(darks, *, exposure_time=None, gain=None, saturation=Non
         Saturation level of the darks (in the darks' units when a plain number).
         With several darks, a pixel saturated in a long dark is measured in the
         longest dark in which it is not; pixels saturated in every dark keep
-        the lower bound saturation / exposure time.
+        the lower bound saturation / exposure time. Pixels whose dark signal is not
+        proportional to exposure time (an offset that does not grow with time)
+        get the slope of signal against exposure time between the longest and the
+        shortest dark.
     unit : `~astropy.units.Unit`, optional
         Unit of plain-array darks (or of FITS files without BUNIT).
     exposure_key : str, optional

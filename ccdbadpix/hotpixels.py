@@ -27,6 +27,18 @@ def _sum4(image):
     return padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]
 
 
+def _remove_ipc(image, alpha, iterations=6):
+    """Own signal of each pixel: invert the IPC kernel ``[[0,a,0],[a,1-4a,a],[0,a,0]]``.
+
+    Jacobi iterations of ``own = (image - a * sum4(own)) / (1 - 4a)``; each one
+    shrinks the error by about ``4a / (1 - 4a)`` (under 0.1 for a < 0.02).
+    """
+    own = image
+    for _ in range(iterations):
+        own = (image - alpha * _sum4(own)) / (1.0 - 4.0 * alpha)
+    return own
+
+
 def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
     """Inter-pixel-capacitance coupling measured around isolated bright pixels.
 
@@ -145,9 +157,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     neighbors : {"above", "none", "cross"}
         ``"above"``: every pixel above the threshold, including neighbours lit
         only through inter-pixel capacitance (IPC). ``"none"``: only pixels hot
-        in their own right: the IPC coupling is removed (to first order,
-        ``own = (rate - alpha * sum of 4 neighbours) / (1 - 4 alpha)``) before
-        comparing with the threshold. ``"cross"``: ``"above"`` plus the four
+        in their own right: the IPC kernel ``[[0, a, 0], [a, 1-4a, a], [0, a, 0]]``
+        is inverted (iterating ``own = (rate - a * sum of the 4 neighbours' own
+        rates) / (1 - 4a)``) before comparing with the threshold. ``"cross"``: ``"above"`` plus the four
         neighbours of each pixel hot in its own right, flagged with
         ``neighbor_flags`` (so they can be ignored separately).
     ipc : float, optional
@@ -268,7 +280,7 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         alpha = float(alpha)
         filled = np.where(np.isfinite(rate), rate, 0.0)
         with np.errstate(invalid="ignore"):
-            own = (filled - alpha * _sum4(filled)) / (1.0 - 4.0 * alpha)
+            own = _remove_ipc(filled, alpha)
             own_hot = hot_obs & (own >= thr)
             if sat_all is not None:
                 own_hot |= sat_all

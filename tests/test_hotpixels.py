@@ -301,6 +301,7 @@ def _dark(t=100.0, shape=(4, 4)):
     ({"darks": [_dark(10), _dark(100)], "exposure_time": [1, 2, 3]}, ValueError,
      "3 values for 2 darks"),
     ({"darks": [], }, ValueError, "empty"),
+    ({"darks": [_dark(10), _dark(10)]}, ValueError, "different exposure times"),
     ({"darks": "no_such_dark.fits"}, FileNotFoundError, "no file"),
     ({"darks": _dark(), "ipc": 0.3, "neighbors": "none"}, ValueError, "ipc must be"),
     ({"darks": _dark(), "sigma": 0, "method": "sigma"}, ValueError, "sigma must be positive"),
