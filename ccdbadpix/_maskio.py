@@ -58,7 +58,8 @@ def _useafter(value, name="useafter"):
     try:
         return Time(value).isot[:19]
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}: expected a date such as '2024-01-31T00:00:00', got {value!r}") from exc
+        raise ValueError(f"{name}: expected a date such as '2024-01-31T00:00:00', "
+                         f"got {value!r}") from exc
 
 
 def write_mask(mask, path, format="fits", overwrite=False, **keywords):
@@ -183,7 +184,8 @@ def convert_foreign(array, *, convention="dq", bad_value=None, bit_map=None,
     Returns the uint32 array and a HISTORY line describing the mapping.
     """
     if convention not in _CONVENTIONS:
-        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), got {convention!r}")
+        raise ValueError("convention must be one of 'dq', 'bad', 'good' (or None), "
+                         f"got {convention!r}")
     array = np.asarray(array)
     if array.ndim != 2:
         raise ValueError(f"the mask must be a 2-D image, got shape {array.shape}")
@@ -250,7 +252,8 @@ def read_mask(cls, path, *, convention=None, bad_value=None, bit_map=None,
               bad_flags="DO_NOT_USE", hdu=None):
     """Implementation of `DQMask.read`."""
     if convention not in _CONVENTIONS:
-        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), got {convention!r}")
+        raise ValueError("convention must be one of 'dq', 'bad', 'good' (or None), "
+                         f"got {convention!r}")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no mask file at {path}")

@@ -1,5 +1,6 @@
 """Dark frames in, dark-current maps out: inputs, units, exposure times, saturation."""
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def _gain_value(gain, name="gain"):
     if isinstance(gain, u.Quantity):
         q = u.Quantity(gain.value, _dn_to_adu(gain.unit))
         if not q.unit.is_equivalent(u.electron / u.adu):
-            raise u.UnitsError(f"{name} must be in electron / adu or electron / DN, got {gain.unit}")
+            raise u.UnitsError(f"{name} must be in electron / adu or electron / DN, "
+                               f"got {gain.unit}")
         value = q.to_value(u.electron / u.adu)
     else:
         value = gain
@@ -210,7 +212,7 @@ def _nonproportional(rates, darks, saturated, unmeasurable, nsigma, rtol):
 
     order = np.argsort([d.exptime for d in darks])
     flagged = np.zeros(rates[0].shape, dtype=bool)
-    for short, long in zip(order[:-1], order[1:], strict=True):
+    for short, long in itertools.pairwise(order):
         rs, rl = rates[short], rates[long]
         valid = ~unmeasurable
         if saturated is not None:
@@ -302,7 +304,8 @@ def measure_dark_current(darks, *, exposure_time=None, gain=None, saturation=Non
 
     Parameters
     ----------
-    darks : `~astropy.nddata.CCDData`, `~astropy.nddata.NDData`, `~astropy.units.Quantity`, array, path, or a sequence of them
+    darks : `~astropy.nddata.CCDData`, `~astropy.units.Quantity`, array, path, or a sequence
+        One dark or several; `~astropy.nddata.NDData` is accepted too.
         Bias-subtracted darks in counts (adu, DN or electron) or rate maps
         (adu/s, DN/s, electron/s). Several darks should have different exposure
         times.

@@ -67,6 +67,22 @@ DQ_DESCRIPTIONS = OrderedDict((name, text) for name, _, text in _TABLE)
 #: The JWST pixel flags as an `astropy.nddata.bitmask` flag map: ``DQ.HOT == 2048``,
 #: ``DQ["HOT"] == 2048``, and usable as ``flag_name_map`` of astropy's bitmask tools.
 DQ = extend_bit_flag_map("DQ", **DQ_FLAGS)
+DQ.__doc__ = """The 32 JWST pixel flags as an `astropy.nddata.bitmask` flag map.
+
+Flags are attributes and items (``DQ.HOT == DQ["HOT"] == 2048``); the map is
+accepted as ``flag_name_map`` by astropy's bitmask functions.
+
+Examples
+--------
+>>> import numpy as np
+>>> from astropy.nddata.bitmask import bitfield_to_boolean_mask
+>>> from ccdbadpix import DQ
+>>> DQ.HOT, DQ["WARM"], DQ.HOT | DQ.DO_NOT_USE
+(2048, 4096, 2049)
+>>> dq = np.array([0, DQ.HOT, DQ.WARM])
+>>> bitfield_to_boolean_mask(dq, ignore_flags="WARM", flag_name_map=DQ, good_mask_value=False)
+array([False,  True, False])
+"""
 
 
 def flags_to_value(flags):

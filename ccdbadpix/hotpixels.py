@@ -127,7 +127,8 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
 
     Parameters
     ----------
-    darks : `~astropy.nddata.CCDData`, `~astropy.nddata.NDData`, `~astropy.units.Quantity`, array, path, or a sequence of them
+    darks : `~astropy.nddata.CCDData`, `~astropy.units.Quantity`, array, path, or a sequence
+        One dark or several; `~astropy.nddata.NDData` is accepted too.
         One bias-subtracted dark, or several of different exposure times, in
         counts (adu, DN, electron) or as rate maps (adu/s, DN/s, electron/s).
         Plain arrays need ``unit=``. Inputs are not modified.
@@ -159,8 +160,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         only through inter-pixel capacitance (IPC). ``"none"``: only pixels hot
         in their own right: the IPC kernel ``[[0, a, 0], [a, 1-4a, a], [0, a, 0]]``
         is inverted (iterating ``own = (rate - a * sum of the 4 neighbours' own
-        rates) / (1 - 4a)``) before comparing with the threshold. ``"cross"``: ``"above"`` plus the four
-        neighbours of each pixel hot in its own right, flagged with
+        rates) / (1 - 4a)``) before comparing with the threshold. ``"cross"``:
+        ``"above"`` plus the four neighbours of each pixel hot in its own right,
+        flagged with
         ``neighbor_flags`` (so they can be ignored separately).
     ipc : float, optional
         IPC coupling per neighbour (``alpha``) for ``"none"`` and ``"cross"``;
@@ -290,9 +292,10 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
                     warm_obs = (own >= warm) & (rate >= warm) & ~own_hot
 
     # assemble the DQ image
-    dq = np.multiply(hot, np.uint32(values["hot_flags"]), dtype=np.uint32)
+    dq = np.zeros(rate.shape, dtype=np.uint32)  # flags are sparse: set them by index
+    dq[hot] = np.uint32(values["hot_flags"])
     if warm_obs is not None:
-        dq |= np.multiply(warm_obs, np.uint32(values["warm_flags"]), dtype=np.uint32)
+        dq[warm_obs] |= np.uint32(values["warm_flags"])
     if neighbors == "cross":
         ring = ndimage.binary_dilation(own_hot, structure=_CROSS) & ~hot
         dq[ring] |= np.uint32(values["neighbor_flags"])
@@ -312,9 +315,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
                          saturation=saturation, neighbors=neighbors, alpha=alpha,
                          hot=hot, warm=warm_obs, gain=gain)
     if neighbors == "cross":
-        header["NNEIGH"] = (int(ring.sum()), "cross neighbours flagged")
+        header["NNEIGH"] = (int(np.count_nonzero(ring)), "cross neighbours flagged")
         header["NEIGHFLG"] = (int(values["neighbor_flags"]), "DQ value of cross neighbours")
-    return DQMask(dq, meta=header)
+    return DQMask._wrap(dq, header)
 
 
 def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigma, maxiters,
@@ -365,11 +368,13 @@ def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigm
     if warm is not None:
         header["NWARM"] = (int(np.count_nonzero(warm)), "warm pixels")
     if current.saturated_all is not None:
-        header["NSAT"] = (int(current.saturated_all.sum()), "pixels saturated in every dark")
+        header["NSAT"] = (int(np.count_nonzero(current.saturated_all)),
+                          "pixels saturated in every dark")
     if current.nonproportional is not None:
-        header["NNONPROP"] = (int(current.nonproportional.sum()),
+        header["NNONPROP"] = (int(np.count_nonzero(current.nonproportional)),
                               "dark not proportional to time")
-    header["NNONFIN"] = (int(current.unmeasurable.sum()), "non-finite or masked input pixels")
+    header["NNONFIN"] = (int(np.count_nonzero(current.unmeasurable)),
+                         "non-finite or masked input pixels")
     header["DATE"] = (Time.now().isot[:19], "mask creation date (UTC)")
     header.add_history(f"ccdbadpix find_hot_pixels: method={method}, hot >= {thr:.6g} {work}, "
                        f"neighbors={neighbors}")

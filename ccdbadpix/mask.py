@@ -78,6 +78,13 @@ class DQMask(NDData):
                     header[key] = value
         super().__init__(array, meta=header, wcs=wcs, copy=False)
 
+    @classmethod
+    def _wrap(cls, dq, meta):
+        """A DQMask around a uint32 array this package made (no validation, no copy)."""
+        mask = cls.__new__(cls)
+        NDData.__init__(mask, dq, meta=meta, copy=False)
+        return mask
+
     # -- views ---------------------------------------------------------------------
     @property
     def shape(self):

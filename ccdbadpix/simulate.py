@@ -22,15 +22,8 @@ from astropy.utils.console import ProgressBar
 from scipy import ndimage
 from scipy.special import ndtr, ndtri
 
-__all__ = [
-    "DEFAULT_AMPLITUDES",
-    "DEFAULT_FRACTIONS",
-    "PIXEL_CLASSES",
-    "DarkSimulation",
-    "RampSimulation",
-    "simulate_darks",
-    "simulate_ramps",
-]
+__all__ = ["DEFAULT_AMPLITUDES", "DEFAULT_FRACTIONS", "PIXEL_CLASSES", "DarkSimulation",
+           "RampSimulation", "simulate_darks", "simulate_ramps"]
 
 #: Pixel class names; ``labels`` are integer codes into this tuple.
 PIXEL_CLASSES = ("good", "hot", "warm", "dead", "telegraph", "nonlinear",
@@ -61,6 +54,11 @@ _E_S = u.electron / u.s
 # ----------------------------------------------------------------------------- helpers
 def _value(x, unit, name, *, shape=()):
     """Return ``x`` as float(s) in ``unit``; plain numbers are taken to be in ``unit``."""
+    if isinstance(x, list | tuple) and any(isinstance(e, u.Quantity) for e in x):
+        try:
+            x = u.Quantity(x)
+        except u.UnitsError:
+            raise u.UnitsError(f"{name} mixes incompatible units: {x!r}") from None
     if isinstance(x, u.Quantity):
         try:  # adu and DN are the same thing here, also inside composite units
             v = (x * _as_dn(x.unit)).to_value(unit * _as_dn(unit))
@@ -131,6 +129,25 @@ def _lognormal_below(rng, median, upper, n):
     return median * np.exp(_GOOD_SIGMA * ndtri(rng.uniform(0, pmax, n)))
 
 
+def _detector(gain, read_noise, dark_current, hot_threshold, warm_threshold, ipc_alpha,
+              count_unit):
+    """Validate the parameters shared by both simulators; return plain floats."""
+    g = _value(gain, u.electron / count_unit, "gain")
+    rn = _value(read_noise, u.electron, "read_noise")
+    dc = _value(dark_current, _E_S, "dark_current")
+    hot = _value(hot_threshold, _E_S, "hot_threshold")
+    warm = _value(warm_threshold, _E_S, "warm_threshold")
+    alpha = _value(ipc_alpha, u.dimensionless_unscaled, "ipc_alpha")
+    _check(g > 0, f"gain must be > 0, got {g} electron/{count_unit}")
+    _check(rn >= 0, f"read_noise must be >= 0, got {rn} electron")
+    _check(0 < warm < hot, "need 0 < warm_threshold < hot_threshold, got "
+           f"{warm} and {hot} electron/s")
+    _check(0 <= dc < warm, "dark_current must be >= 0 and below warm_threshold "
+           f"({warm} electron/s), got {dc}")
+    _check(0 <= alpha < 0.25, f"ipc_alpha must be in [0, 0.25), got {alpha}")
+    return g, rn, dc, hot, warm, alpha
+
+
 def _fraction(x, name):
     v = _value(x, u.dimensionless_unscaled, name)
     _check(v >= 0, f"{name} must be >= 0, got {v}")
@@ -147,16 +164,12 @@ def _merge(user, defaults, name, what):
     return {**defaults, **user}
 
 
-def _set_cards(header, **cards):
-    for key, (value, comment) in cards.items():
-        if value is not None:
-            header[key] = (value, comment)
+def _header(seed, cards):
+    """FITS header from (key, value, comment) cards, plus SEED if ``seed`` is an integer."""
+    header = fits.Header(cards)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        header["SEED"] = (int(seed), "numpy default_rng seed")
     return header
-
-
-def _seed_card(seed):
-    return int(seed) if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) \
-        else None
 
 
 # ----------------------------------------------------------------------------- results
@@ -186,8 +199,10 @@ class RampSimulation:
         IPC-convolved rate (own and neighbours' ``dark_current``) is at or above it.
     cosmic_ray_group : `~numpy.ndarray`
         (ny, nx) int16 index of the first group with a cosmic-ray step, -1 if none.
-    gain, read_noise, group_time, saturation, hot_threshold, warm_threshold : `~astropy.units.Quantity`
-        The values used (electron/DN, electron, s, DN, electron/s, electron/s).
+    gain, read_noise, group_time, saturation : `~astropy.units.Quantity`
+        The values used (electron/DN, electron, s, DN including the bias).
+    hot_threshold, warm_threshold : `~astropy.units.Quantity`
+        The class thresholds used, electron/s.
     bias : `~astropy.units.Quantity`
         (ny, nx) per-pixel bias map in DN.
     ipc_alpha : float
@@ -318,8 +333,6 @@ class RampSimulation:
         os.close(fd)
         try:
             hdul.writeto(tmp, overwrite=True)
-            if not overwrite and os.path.exists(path):
-                raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it")
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -340,16 +353,16 @@ class DarkSimulation:
         (ny, nx) intrinsic dark current in electron/s.
     observed_rate : `~astropy.units.Quantity`
         (ny, nx) noiseless dark current after IPC, electron/s.
-    hot, warm : `~numpy.ndarray`
-        (ny, nx) bool: intrinsic rate >= ``hot_threshold``; in [warm, hot) thresholds.
-    ipc_lit : `~numpy.ndarray`
-        (ny, nx) bool: not hot intrinsically but ``observed_rate >= hot_threshold``.
-    nonproportional : `~numpy.ndarray`
-        (ny, nx) bool: pixels with an extra charge independent of exposure time.
+    hot, warm, ipc_lit, nonproportional : `~numpy.ndarray`
+        (ny, nx) bool truth: intrinsic rate >= ``hot_threshold``; in [warm_threshold,
+        hot_threshold); not hot but ``observed_rate >= hot_threshold`` (lit by IPC);
+        extra charge independent of exposure time.
     saturated : list of `~numpy.ndarray`
         Per dark, (ny, nx) bool maps of pixels at the saturation level.
-    gain, read_noise, bias, saturation, hot_threshold, warm_threshold : `~astropy.units.Quantity`
-        The values used (electron/adu, electron, adu, adu, electron/s, electron/s).
+    gain, read_noise, bias, saturation : `~astropy.units.Quantity`
+        The values used (electron/adu, electron, adu, adu).
+    hot_threshold, warm_threshold : `~astropy.units.Quantity`
+        The truth thresholds used, electron/s.
     ipc_alpha : float
         IPC coupling to each of the four nearest neighbours.
 
@@ -490,13 +503,9 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
 
     Raises
     ------
-    ValueError
-        Bad shape, ``ngroups < 3``, non-positive times or gain, inconsistent levels,
-        thresholds, fractions or amplitudes, or hot pixels that cannot avoid saturation.
-    TypeError
-        A parameter of the wrong type.
-    astropy.units.UnitsError
-        A Quantity with units not convertible to the expected ones.
+    ValueError, TypeError, astropy.units.UnitsError
+        Invalid values (e.g. ``ngroups < 3``, fractions summing to 1 or more, hot pixels
+        that cannot avoid saturation), types, or units of a parameter named in the message.
 
     Examples
     --------
@@ -512,27 +521,14 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     ny, nx = _shape(shape)
     ngroups, nints = _int(ngroups, "ngroups", 3), _int(nints, "nints", 1)
     dt = _value(group_time, u.s, "group_time")
-    g = _value(gain, u.electron / u.DN, "gain")
-    rn = _value(read_noise, u.electron, "read_noise")
-    b0 = _value(bias, u.DN, "bias")
-    bs = _value(bias_spread, u.DN, "bias_spread")
-    dc = _value(dark_current, _E_S, "dark_current")
-    hot_thr = _value(hot_threshold, _E_S, "hot_threshold")
-    warm_thr = _value(warm_threshold, _E_S, "warm_threshold")
+    _check(dt > 0, f"group_time must be > 0, got {dt} s")
+    g, rn, dc, hot_thr, warm_thr, alpha = _detector(
+        gain, read_noise, dark_current, hot_threshold, warm_threshold, ipc_alpha, u.DN)
+    b0, bs = _value(bias, u.DN, "bias"), _value(bias_spread, u.DN, "bias_spread")
     sat = _value(saturation, u.DN, "saturation")
-    alpha = _value(ipc_alpha, u.dimensionless_unscaled, "ipc_alpha")
-    for ok, msg in [(dt > 0, f"group_time must be > 0, got {dt} s"),
-                    (g > 0, f"gain must be > 0, got {g} electron/DN"),
-                    (rn >= 0, f"read_noise must be >= 0, got {rn} electron"),
-                    (bs >= 0, f"bias_spread must be >= 0, got {bs} DN"),
-                    (0 < warm_thr < hot_thr, "need 0 < warm_threshold < hot_threshold, got "
-                     f"{warm_thr} and {hot_thr} electron/s"),
-                    (0 <= dc < warm_thr, f"dark_current must be >= 0 and below "
-                     f"warm_threshold ({warm_thr} electron/s), got {dc}"),
-                    (sat > b0 + 4 * bs, f"saturation ({sat} DN) must be above the bias "
-                     f"plus 4 bias_spread ({b0 + 4 * bs} DN)"),
-                    (0 <= alpha < 0.25, f"ipc_alpha must be in [0, 0.25), got {alpha}")]:
-        _check(ok, msg)
+    _check(bs >= 0, f"bias_spread must be >= 0, got {bs} DN")
+    _check(sat > b0 + 4 * bs, f"saturation ({sat} DN) must be above the bias plus 4 "
+           f"bias_spread ({b0 + 4 * bs} DN)")
     frac = _merge(fractions, DEFAULT_FRACTIONS, "fractions", "class fractions")
     frac = {k: _fraction(v, f"fractions[{k!r}]") for k, v in frac.items()}
     _check(sum(frac.values()) < 1, f"fractions must sum to < 1, got {sum(frac.values())}")
@@ -564,7 +560,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
                f"within the {t_ramp:g} s ramp; raise saturation or shorten the ramp")
 
     # ground truth: labels and intrinsic rates
-    counts = [int(round(frac[c] * npix)) for c in PIXEL_CLASSES[1:]]
+    counts = [round(frac[c] * npix) for c in PIXEL_CLASSES[1:]]
     chosen = rng.choice(npix, size=sum(counts), replace=False)
     idx = dict(zip(PIXEL_CLASSES[1:], np.split(chosen, np.cumsum(counts)[:-1]), strict=True))
     labels = np.zeros(npix, np.int8)
@@ -631,20 +627,17 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
                 if bar is not None:
                     bar.update()
 
-    meta = fits.Header()
-    _set_cards(
-        meta, BUNIT=("DN", "data unit"), ORIGIN=("ccdbadpix.simulate", "simulator"),
-        NGROUPS=(ngroups, "groups per integration"), NINTS=(nints, "integrations"),
-        TGROUP=(dt, "[s] time between groups"), GAIN=(g, "[electron/DN] gain"),
-        RDNOISE=(rn, "[electron] read noise per read"), BIAS=(b0, "[DN] mean bias"),
-        BIASSPRD=(bs, "[DN] bias spread"), DARKCUR=(dc, "[electron/s] median good rate"),
-        HOTTHR=(hot_thr, "[electron/s] hot threshold"),
-        WARMTHR=(warm_thr, "[electron/s] warm threshold"),
-        SATURATE=(sat, "[DN] saturation level incl. bias"),
-        IPCALPHA=(alpha, "IPC coupling per 4-neighbour"),
-        SEED=(_seed_card(seed), "numpy default_rng seed"))
-    for code, name in enumerate(PIXEL_CLASSES):
-        meta[f"CLASS{code}"] = (name, f"pixel class of label {code}")
+    meta = _header(seed, [
+        ("BUNIT", "DN", "data unit"), ("ORIGIN", "ccdbadpix.simulate", "simulator"),
+        ("NGROUPS", ngroups, "groups per integration"), ("NINTS", nints, "integrations"),
+        ("TGROUP", dt, "[s] time between groups"), ("GAIN", g, "[electron/DN] gain"),
+        ("RDNOISE", rn, "[electron] read noise per read"), ("BIAS", b0, "[DN] mean bias"),
+        ("BIASSPRD", bs, "[DN] bias spread"), ("DARKCUR", dc, "[electron/s] good median"),
+        ("HOTTHR", hot_thr, "[electron/s] hot threshold"),
+        ("WARMTHR", warm_thr, "[electron/s] warm threshold"),
+        ("SATURATE", sat, "[DN] saturation level incl. bias"),
+        ("IPCALPHA", alpha, "IPC coupling per 4-neighbour")]
+        + [(f"CLASS{i}", name, f"class of label {i}") for i, name in enumerate(PIXEL_CLASSES)])
     return RampSimulation(
         data=data[0] if nints == 1 else data, times=times * u.s, classes=PIXEL_CLASSES,
         labels=labels.reshape(ny, nx), dark_current=rate_map * _E_S, ipc_lit=ipc_lit,
@@ -738,38 +731,24 @@ def simulate_darks(shape=(512, 512), exposure_times=(90, 1000) * u.s, *,
     texp = np.atleast_1d(_value(exposure_times, u.s, "exposure_times", shape=None))
     _check(texp.ndim == 1 and texp.size > 0 and np.all(texp > 0),
            f"exposure_times must be positive, got {exposure_times!r}")
-    g = _value(gain, u.electron / u.adu, "gain")
-    rn = _value(read_noise, u.electron, "read_noise")
-    b0 = _value(bias, u.adu, "bias")
-    dc = _value(dark_current, _E_S, "dark_current")
-    sat = _value(saturation, u.adu, "saturation")
-    alpha = _value(ipc_alpha, u.dimensionless_unscaled, "ipc_alpha")
-    hot_thr = _value(hot_threshold, _E_S, "hot_threshold")
-    warm_thr = _value(warm_threshold, _E_S, "warm_threshold")
-    hot_lo, hot_hi = _value(hot_rate, _E_S, "hot_rate", shape=(2,))
-    warm_lo, warm_hi = _value(warm_rate, _E_S, "warm_rate", shape=(2,))
+    g, rn, dc, hot_thr, warm_thr, alpha = _detector(
+        gain, read_noise, dark_current, hot_threshold, warm_threshold, ipc_alpha, u.adu)
+    b0, sat = _value(bias, u.adu, "bias"), _value(saturation, u.adu, "saturation")
+    _check(sat > b0, f"saturation ({sat} adu) must be above the bias ({b0} adu)")
+    (hot_lo, hot_hi), (warm_lo, warm_hi) = (
+        _value(r, _E_S, n, shape=(2,)) for r, n in ((hot_rate, "hot_rate"),
+                                                    (warm_rate, "warm_rate")))
+    _check(0 < hot_lo <= hot_hi, f"hot_rate must be (min, max), 0 < min <= max: {hot_rate!r}")
+    _check(0 < warm_lo <= warm_hi, f"warm_rate must be (min, max), 0 < min <= max: "
+           f"{warm_rate!r}")
     fr = [_fraction(f, n) for f, n in [(hot_fraction, "hot_fraction"),
                                        (warm_fraction, "warm_fraction"),
                                        (nonproportional_fraction, "nonproportional_fraction")]]
-    for ok, msg in [(g > 0, f"gain must be > 0, got {g} electron/adu"),
-                    (rn >= 0, f"read_noise must be >= 0, got {rn} electron"),
-                    (0 < warm_thr < hot_thr, "need 0 < warm_threshold < hot_threshold, got "
-                     f"{warm_thr} and {hot_thr} electron/s"),
-                    (0 <= dc < warm_thr, f"dark_current must be >= 0 and below "
-                     f"warm_threshold ({warm_thr} electron/s), got {dc}"),
-                    (0 < hot_lo <= hot_hi, f"hot_rate must be (min, max) with 0 < min <= max, "
-                     f"got {hot_rate!r}"),
-                    (0 < warm_lo <= warm_hi, "warm_rate must be (min, max) with "
-                     f"0 < min <= max, got {warm_rate!r}"),
-                    (sat > b0, f"saturation ({sat} adu) must be above the bias ({b0} adu)"),
-                    (0 <= alpha < 0.25, f"ipc_alpha must be in [0, 0.25), got {alpha}"),
-                    (sum(fr) < 1, f"hot, warm and nonproportional fractions must sum to < 1, "
-                     f"got {sum(fr)}")]:
-        _check(ok, msg)
+    _check(sum(fr) < 1, f"hot, warm and nonproportional fractions must sum to < 1: {sum(fr)}")
 
     rng = np.random.default_rng(seed)
     npix = ny * nx
-    n_hot, n_warm, n_np = (int(round(f * npix)) for f in fr)
+    n_hot, n_warm, n_np = (round(f * npix) for f in fr)
     i_hot = _nonadjacent(rng, (ny, nx), n_hot)
     rest = np.ones(npix, bool)
     rest[i_hot] = False
@@ -791,12 +770,11 @@ def simulate_darks(shape=(512, 512), exposure_times=(90, 1000) * u.s, *,
         charge = _ipc(rng.poisson(rate_map * t) + offset, alpha)
         charge += rn * rng.standard_normal((ny, nx))
         data = np.minimum(b0 + charge / g, sat).astype(np.float32)
-        header = fits.Header()
-        _set_cards(
-            header, IMAGETYP=("DARK", "simulated dark"), EXPTIME=(float(t), "[s] exposure"),
-            BUNIT=("adu", "data unit"), GAIN=(g, "[electron/adu]"),
-            RDNOISE=(rn, "[electron] read noise"), SATURATE=(sat, "[adu] saturation"),
-            IPCALPHA=(alpha, "IPC coupling"), SEED=(_seed_card(seed), "default_rng seed"))
+        header = _header(seed, [
+            ("IMAGETYP", "DARK", "simulated dark"), ("EXPTIME", float(t), "[s] exposure"),
+            ("BUNIT", "adu", "data unit"), ("GAIN", g, "[electron/adu]"),
+            ("RDNOISE", rn, "[electron] read noise"), ("SATURATE", sat, "[adu] saturation"),
+            ("IPCALPHA", alpha, "IPC coupling")])
         darks.append(CCDData(data, unit=u.adu, meta=header))
         saturated.append(data >= np.float32(sat))
     return DarkSimulation(

@@ -10,7 +10,8 @@ import pytest
 import ccdbadpix
 
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
-MODULES = sorted(m.name for m in pkgutil.walk_packages(ccdbadpix.__path__, "ccdbadpix."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(ccdbadpix.__path__, "ccdbadpix.")
+                 if not m.name.endswith("__main__"))
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 

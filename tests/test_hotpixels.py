@@ -66,7 +66,7 @@ def test_warm_pixels(long_dark):
     np.testing.assert_array_equal(warm[clear], truth[clear])
     assert not (warm & mask.to_boolean(flags="HOT")).any()
     assert mask.meta["NWARM"] == warm.sum()
-    with pytest.raises(ValueError, match="warm_threshold .* must be below threshold"):
+    with pytest.raises(ValueError, match=r"warm_threshold .* must be below threshold"):
         find_hot_pixels(long_dark.darks[0], gain=GAIN, warm_threshold=2 * E_S)
 
 

@@ -107,7 +107,7 @@ def test_partial_fractions_merge_and_zero(sim):
     assert abs(s.mask("hot").mean() - 0.1) < 0.01
     assert s.mask("dead").sum() == 0
     assert abs(s.mask("warm").mean() - DEFAULT_FRACTIONS["warm"]) < 0.005
-    for code, name in enumerate(PIXEL_CLASSES[1:], start=1):
+    for code in range(1, len(PIXEL_CLASSES)):
         assert (sim.labels == code).sum() == round(0.015 * 96 * 96)
 
 
@@ -264,7 +264,7 @@ def test_write_roundtrip(tmp_path, sim):
         assert [hdul["LABELS"].header[f"CLASS{i}"] for i in range(9)] == list(PIXEL_CLASSES)
         np.testing.assert_array_equal(hdul["CRGROUP"].data, sim.cosmic_ray_group)
         np.testing.assert_array_equal(hdul["IPCLIT"].data.astype(bool), sim.ipc_lit)
-    with pytest.raises(FileExistsError, match="ramp.fits"):
+    with pytest.raises(FileExistsError, match=r"ramp\.fits"):
         sim.write(path)
     sim.write(str(path), overwrite=True)
     assert os.listdir(tmp_path) == ["ramp.fits"]  # no temporary file left behind
@@ -279,8 +279,8 @@ def test_quantity_and_float_inputs_agree():
     a = simulate_ramps((16, 16), ngroups=3, group_time=5, gain=2, read_noise=5, bias=1000,
                        bias_spread=10, saturation=30000, seed=9)
     b = simulate_ramps((16, 16), ngroups=3, group_time=5 * u.s, gain=2 * u.electron / u.adu,
-                       read_noise=5 * u.electron, bias=1000 * u.DN, bias_spread=10 * u.DN, saturation=30000 * u.adu,
-                       seed=9)
+                       read_noise=5 * u.electron, bias=1000 * u.DN, bias_spread=10 * u.DN,
+                       saturation=30000 * u.adu, seed=9)
     np.testing.assert_array_equal(a.data, b.data)
     assert a.gain == 2 * u.electron / u.DN
 
