@@ -67,7 +67,8 @@ DQ_DESCRIPTIONS = OrderedDict((name, text) for name, _, text in _TABLE)
 #: The JWST pixel flags as an `astropy.nddata.bitmask` flag map: ``DQ.HOT == 2048``,
 #: ``DQ["HOT"] == 2048``, and usable as ``flag_name_map`` of astropy's bitmask tools.
 DQ = extend_bit_flag_map("DQ", **DQ_FLAGS)
-DQ.__doc__ = """The 32 JWST pixel flags as an `astropy.nddata.bitmask` flag map.
+# the flag map locks its attributes; its docstring is set past that lock
+type.__setattr__(DQ, "__doc__", """The 32 JWST pixel flags as an `astropy.nddata.bitmask` flag map.
 
 Flags are attributes and items (``DQ.HOT == DQ["HOT"] == 2048``); the map is
 accepted as ``flag_name_map`` by astropy's bitmask functions.
@@ -82,7 +83,7 @@ Examples
 >>> dq = np.array([0, DQ.HOT, DQ.WARM])
 >>> bitfield_to_boolean_mask(dq, ignore_flags="WARM", flag_name_map=DQ, good_mask_value=False)
 array([False,  True, False])
-"""
+""")
 
 
 def flags_to_value(flags):
