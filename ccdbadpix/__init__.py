@@ -9,11 +9,11 @@ try:
 except ImportError:  # pragma: no cover - only without an install
     __version__ = "0.0.0"
 
+from . import simulate as simulate  # the submodule, ccdbadpix.simulate
 from .darks import measure_dark_current
 from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, dq_to_boolean, flag_names, flags_to_value
 from .hotpixels import find_hot_pixels, measure_ipc
 from .mask import DQMask
-from . import simulate  # noqa: E402  (the submodule, as ccdbadpix.simulate)
 
 __all__ = [
     "DQ",
