@@ -18,7 +18,7 @@ except ImportError:  # building from a checkout without installing the package
 # -- project -----------------------------------------------------------------------
 project = "ccdbadpix"
 author = "ccdbadpix developers"
-copyright = f"{datetime.date.today().year}, {author}"  # noqa: A001
+copyright = f"{datetime.date.today().year}, {author}"
 release = ccdbadpix.__version__
 version = ".".join(release.split(".")[:2])
 
