@@ -23,7 +23,7 @@ class _Dark:
     exptime: float | None  # seconds
     bad: np.ndarray | None
     name: str
-    header: fits.Header = field(default_factory=fits.Header)
+    header: dict | fits.Header = field(default_factory=dict)  # read-only use
 
     @property
     def is_rate(self):
@@ -40,7 +40,6 @@ class _DarkCurrent:
     saturated_longest: np.ndarray | None
     saturated_all: np.ndarray | None
     nonproportional: np.ndarray | None
-    darks: list
     gain: float | None  # electron per adu
 
 
@@ -92,7 +91,7 @@ def _exptime_seconds(value, name):
 
 def _load_one(dark, index, unit, exposure_time, exposure_key):
     label = f"darks[{index}]"
-    header = fits.Header()
+    header = {}
     bad = None
     name = label
     if isinstance(dark, (str, Path)):
@@ -104,11 +103,7 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
     if isinstance(dark, NDData):
         values = np.asarray(dark.data)
         dunit = dark.unit if dark.unit is not None else unit
-        if isinstance(dark.meta, fits.Header):
-            header = dark.meta
-        elif dark.meta:
-            header = fits.Header({k: v for k, v in dark.meta.items()
-                                  if isinstance(v, (int, float, str, bool))})
+        header = dark.meta if dark.meta is not None else header  # a Header or a dict
         if dark.mask is not None and np.any(dark.mask):
             bad = np.asarray(dark.mask, dtype=bool)
     elif isinstance(dark, u.Quantity):
@@ -295,7 +290,7 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
                          / (lng - sht))
     if unmeasurable.any():
         rate[unmeasurable] = np.nan  # ``rate`` is our own array, never the input
-    return _DarkCurrent(rate, work, unmeasurable, sat_longest, sat_all, nonprop, darks, g)
+    return _DarkCurrent(rate, work, unmeasurable, sat_longest, sat_all, nonprop, g)
 
 
 def measure_dark_current(darks, *, exposure_time=None, gain=None, saturation=None, unit=None,
