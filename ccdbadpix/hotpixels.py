@@ -235,9 +235,13 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         raise ValueError(f"sigma must be positive, got {sigma}")
     if ipc is not None and not (0 <= float(ipc) < 0.25):
         raise ValueError(f"ipc must be a coupling per neighbour in [0, 0.25), got {ipc}")
-    values = {name: flags_to_value(f) for name, f in
-              (("hot_flags", hot_flags), ("warm_flags", warm_flags),
-               ("neighbor_flags", neighbor_flags))}
+    values = {}
+    for name, flags in (("hot_flags", hot_flags), ("warm_flags", warm_flags),
+                        ("neighbor_flags", neighbor_flags)):
+        try:
+            values[name] = flags_to_value(flags)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: {exc}") from exc
 
     loaded = _load_darks(darks, unit=unit, exposure_time=exposure_time,
                          exposure_key=exposure_key)
@@ -322,7 +326,7 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     header = _provenance(loaded, current, method=method, threshold=threshold, thr=thr,
                          warm_threshold=warm_threshold, sigma=sigma, maxiters=maxiters,
                          saturation=saturation, neighbors=neighbors, alpha=alpha,
-                         hot=hot, warm=warm_obs, gain=gain)
+                         hot=hot, warm=warm_obs)
     if neighbors == "cross":
         header["NNEIGH"] = (int(np.count_nonzero(ring)), "cross neighbours flagged")
         header["NEIGHFLG"] = (int(values["neighbor_flags"]), "DQ value of cross neighbours")
@@ -330,7 +334,7 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
 
 
 def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigma, maxiters,
-                saturation, neighbors, alpha, hot, warm, gain):
+                saturation, neighbors, alpha, hot, warm):
     """FITS-safe header recording how a hot-pixel mask was made."""
     from . import __version__
 

@@ -305,7 +305,7 @@ def _dark(t=100.0, shape=(4, 4)):
     ({"darks": "no_such_dark.fits"}, FileNotFoundError, "no file"),
     ({"darks": _dark(), "ipc": 0.3, "neighbors": "none"}, ValueError, "ipc must be"),
     ({"darks": _dark(), "sigma": 0, "method": "sigma"}, ValueError, "sigma must be positive"),
-    ({"darks": _dark(), "hot_flags": "SCORCHING"}, ValueError, "unknown DQ flag"),
+    ({"darks": _dark(), "hot_flags": "SCORCHING"}, ValueError, "hot_flags: unknown DQ flag"),
 ])
 def test_bad_input_is_named(kwargs, error, match):
     kwargs.setdefault("gain", GAIN)
