@@ -189,7 +189,7 @@ def convert_foreign(array, *, convention="dq", bad_value=None, bit_map=None,
     array = np.asarray(array)
     if array.ndim != 2:
         raise ValueError(f"the mask must be a 2-D image, got shape {array.shape}")
-    bad_value_flags = flags_to_value(bad_flags)
+    bad_value_flags = flags_to_value(bad_flags, "bad_flags")
     if bad_value_flags == 0:
         raise ValueError("bad_flags must name at least one flag")
 

@@ -86,7 +86,7 @@ array([False,  True, False])
 """)
 
 
-def flags_to_value(flags):
+def flags_to_value(flags, name="flags"):
     """Turn flag names (or an integer) into a DQ integer value.
 
     Parameters
@@ -95,6 +95,8 @@ def flags_to_value(flags):
         An integer DQ value, a comma- or ``+``-separated string of flag names
         (``"HOT,WARM"``, ``"HOT+WARM"``), or a sequence of names or values.
         Names are case-insensitive.
+    name : str, optional
+        Name of the parameter being converted, used in error messages.
 
     Returns
     -------
@@ -117,11 +119,12 @@ def flags_to_value(flags):
     if flags is None:
         return 0
     if isinstance(flags, (bool, np.bool_)):
-        raise TypeError("flags must be an integer, a string of flag names or a sequence of them")
+        raise TypeError(f"{name} must be an integer, a string of flag names or a sequence "
+                        "of them")
     if isinstance(flags, (int, np.integer)):
         value = int(flags)
         if value < 0 or value >= 2**32:
-            raise ValueError(f"flags: DQ value {value} is outside the uint32 range")
+            raise ValueError(f"{name}: DQ value {value} is outside the uint32 range")
         return value
     if isinstance(flags, str):
         items = [s.strip() for s in flags.replace("+", ",").replace("|", ",").split(",")]
@@ -135,12 +138,12 @@ def flags_to_value(flags):
             key = item.upper()
             if key not in DQ_FLAGS:
                 raise ValueError(
-                    f"flags: unknown DQ flag name {item!r}; expected one of "
+                    f"{name}: unknown DQ flag name {item!r}; expected one of "
                     f"{', '.join(DQ_FLAGS)}"
                 )
             value |= DQ_FLAGS[key]
         else:
-            value |= flags_to_value(item)
+            value |= flags_to_value(item, name)
     return value
 
 
@@ -202,9 +205,9 @@ def dq_to_boolean(dq, flags=None, ignore_flags=None):
     if dq.dtype.kind not in "ui":
         raise TypeError(f"dq must be an integer array, got dtype {dq.dtype}")
     if flags is not None:
-        ignore = (~flags_to_value(flags)) & 0xFFFFFFFF
+        ignore = (~flags_to_value(flags, "flags")) & 0xFFFFFFFF
     else:
-        ignore = flags_to_value(ignore_flags)
+        ignore = flags_to_value(ignore_flags, "ignore_flags")
     return bitfield_to_boolean_mask(
         dq.astype(np.uint32, copy=False),
         ignore_flags=interpret_bit_flags(ignore),

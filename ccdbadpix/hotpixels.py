@@ -235,13 +235,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         raise ValueError(f"sigma must be positive, got {sigma}")
     if ipc is not None and not (0 <= float(ipc) < 0.25):
         raise ValueError(f"ipc must be a coupling per neighbour in [0, 0.25), got {ipc}")
-    values = {}
-    for name, flags in (("hot_flags", hot_flags), ("warm_flags", warm_flags),
-                        ("neighbor_flags", neighbor_flags)):
-        try:
-            values[name] = flags_to_value(flags)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: {exc}") from exc
+    values = {name: flags_to_value(flags, name) for name, flags in
+              (("hot_flags", hot_flags), ("warm_flags", warm_flags),
+               ("neighbor_flags", neighbor_flags))}
 
     loaded = _load_darks(darks, unit=unit, exposure_time=exposure_time,
                          exposure_key=exposure_key)
