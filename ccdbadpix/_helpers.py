@@ -5,7 +5,6 @@ import tempfile
 from pathlib import Path
 
 import astropy.units as u
-import numpy as np
 
 __all__ = []
 
@@ -99,7 +98,3 @@ def _fits_str(value, maxlen=68):
     text = str(value)
     return text if len(text) <= maxlen else "..." + text[-(maxlen - 3) :]
 
-
-def _finite_or_raise(value, name):
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} must be finite, got {value}")

@@ -8,6 +8,8 @@ from astropy.io import fits
 from scipy import ndimage
 from scipy.special import ndtr, ndtri
 
+from ._helpers import _dn_to_adu
+
 _GOOD_SIGMA = 0.5  # lognormal spread (natural log) of normal pixels' dark current
 _E_S = u.electron / u.s
 
@@ -22,7 +24,7 @@ def _value(x, unit, name, *, shape=()):
             raise u.UnitsError(f"{name} mixes incompatible units: {x!r}") from None
     if isinstance(x, u.Quantity):
         try:  # adu and DN are the same thing here, also inside composite units
-            v = (x * _as_dn(x.unit)).to_value(unit * _as_dn(unit))
+            v = u.Quantity(x.value, _dn_to_adu(x.unit)).to_value(_dn_to_adu(unit))
         except u.UnitsError:
             raise u.UnitsError(f"{name} must be in units convertible to {unit!r}, "
                                f"got {x.unit!r}") from None
@@ -40,13 +42,6 @@ def _value(x, unit, name, *, shape=()):
     if not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be finite, got {x!r}")
     return float(v) if v.ndim == 0 else v
-
-
-def _as_dn(unit):
-    """Dimensionless factor (DN/adu)**p turning every adu of ``unit`` into DN."""
-    d = unit.decompose()
-    return (u.DN / u.adu) ** sum(p for b, p in zip(d.bases, d.powers, strict=True)
-                                 if b == u.adu)
 
 
 def _int(x, name, minimum):
