@@ -292,13 +292,13 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         filled = np.where(np.isfinite(rate), rate, 0.0)
         with np.errstate(invalid="ignore"):
             own = _remove_ipc(filled, alpha)
-            own_hot = hot_obs & (own >= thr)
+            own_hot = own >= thr  # intrinsic rate: IPC also takes 4a of a pixel's own
             if sat_all is not None:
                 own_hot |= sat_all
             if neighbors == "none":
                 hot = own_hot
                 if warm is not None:
-                    warm_obs = (own >= warm) & (rate >= warm) & ~own_hot
+                    warm_obs = (own >= warm) & ~own_hot
 
     # assemble the DQ image
     dq = np.zeros(rate.shape, dtype=np.uint32)  # flags are sparse: set them by index
