@@ -272,4 +272,4 @@ def read_mask(cls, path, *, convention=None, bad_value=None, bit_map=None,
     values, how = convert_foreign(data, convention=convention, bad_value=bad_value,
                                   bit_map=bit_map, bad_flags=bad_flags, dq_def=dq_def)
     header.add_history(f"ccdbadpix: read {path.name}: {how}")
-    return cls(values, meta=header)
+    return cls._wrap(values, header)  # a fresh, validated uint32 array

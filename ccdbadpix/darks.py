@@ -23,11 +23,8 @@ class _Dark:
     exptime: float | None  # seconds
     bad: np.ndarray | None
     name: str
+    is_rate: bool  # a rate map (count / s) rather than counts
     header: dict | fits.Header = field(default_factory=dict)  # read-only use
-
-    @property
-    def is_rate(self):
-        return _dn_to_adu(self.unit).is_equivalent(_count_unit(self.unit) / u.s)
 
 
 @dataclass
@@ -140,7 +137,7 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
     if not is_rate and exptime is None:
         raise ValueError(f"{label} is in {dunit} (counts) and has no exposure time: give "
                          f"exposure_time= or set {exposure_key} in its header")
-    return _Dark(values, dunit, exptime, bad, name, header)
+    return _Dark(values, dunit, exptime, bad, name, is_rate, header)
 
 
 def _read_ccd(path, label):

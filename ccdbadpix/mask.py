@@ -376,7 +376,7 @@ class DQMask(NDData):
         header = fits.Header(meta) if meta is not None else fits.Header()
         if history:
             header.add_history(history)
-        return cls(data, meta=header)
+        return cls._wrap(data, header)  # a fresh, validated uint32 array
 
     def copy(self):
         """A deep copy of the mask."""
