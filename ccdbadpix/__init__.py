@@ -13,18 +13,30 @@ from . import simulate as simulate  # the submodule, ccdbadpix.simulate
 from .darks import measure_dark_current
 from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, dq_to_boolean, flag_names, flags_to_value
 from .hotpixels import find_hot_pixels, measure_ipc
+from .classifier import RampClassifier
 from .mask import DQMask
+from .rampfeatures import FEATURE_NAMES, RampFeatures, estimate_read_noise, ramp_features
+from .rampresult import RampClassification
+from .ramps import DEFAULT_DQ_MAPPING, classify_ramps
 
 __all__ = [
     "DQ",
     "DQ_DESCRIPTIONS",
     "DQ_FLAGS",
+    "DEFAULT_DQ_MAPPING",
     "DQMask",
+    "FEATURE_NAMES",
+    "RampClassification",
+    "RampClassifier",
+    "RampFeatures",
     "__version__",
+    "classify_ramps",
     "dq_to_boolean",
+    "estimate_read_noise",
     "find_hot_pixels",
     "flag_names",
     "flags_to_value",
     "measure_dark_current",
     "measure_ipc",
+    "ramp_features",
 ]

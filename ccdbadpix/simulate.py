@@ -95,6 +95,8 @@ class RampSimulation:
         IPC coupling to each of the four nearest neighbours.
     meta : `~astropy.io.fits.Header`
         Keywords describing the simulation (NGROUPS, NINTS, TGROUP, GAIN, ...).
+    cosmic_ray_step : `~astropy.units.Quantity`
+        (ny, nx) largest cosmic-ray charge step of each pixel in electron (0 if none).
 
     Examples
     --------
@@ -122,6 +124,7 @@ class RampSimulation:
     hot_threshold: u.Quantity
     warm_threshold: u.Quantity
     meta: fits.Header
+    cosmic_ray_step: u.Quantity = None
 
     def __repr__(self):
         return f"<RampSimulation data shape={self.data.shape} classes={len(self.classes)}>"
@@ -137,6 +140,55 @@ class RampSimulation:
         """
         _check(name in self.classes, f"unknown class {name!r}; valid: {self.classes}")
         return self.labels == self.classes.index(name)
+
+    def observable_labels(self, cosmic_ray_step=6.0, ambiguous_step=None):
+        """Labels as the ramps show them, the truth a ramp classifier is scored against.
+
+        ``labels`` hold each pixel's intrinsic class. Two kinds of good pixels look
+        otherwise in their own ramps: pixels lit through IPC by a hot neighbour integrate
+        at their IPC-convolved rate (they become ``warm`` or ``hot`` by that rate), and
+        neighbours of a cosmic-ray hit carry a step, directly or through IPC from the hit pixel (they become ``cosmic_ray`` when
+        the step is at least ``cosmic_ray_step`` read noises).
+
+        Parameters
+        ----------
+        cosmic_ray_step : float, optional
+            Smallest step, in read noises, that makes a hit neighbour a ``cosmic_ray``.
+        ambiguous_step : float, optional
+            If given, good pixels with a smaller step of at least this many read noises
+            get the code -1: too small to be detected as a step, such a step still
+            raises the measured dark current, so these ramps are neither clearly good
+            nor clearly anything else. Leave them out of a score.
+
+        Returns
+        -------
+        `~numpy.ndarray`
+            (ny, nx) int8 codes into ``classes`` (or -1, see ``ambiguous_step``).
+
+        Examples
+        --------
+        >>> from ccdbadpix.simulate import simulate_ramps
+        >>> sim = simulate_ramps((64, 64), ngroups=10, seed=4)
+        >>> obs = sim.observable_labels()
+        >>> changed = obs != sim.labels
+        >>> bool((sim.labels[changed] == 0).all())  # only good pixels change
+        True
+        """
+        labels = self.labels.copy()
+        good = labels == 0
+        seen = _ipc(self.dark_current.to_value(_E_S), self.ipc_alpha)
+        hot_thr, warm_thr = (q.to_value(_E_S) for q in (self.hot_threshold,
+                                                       self.warm_threshold))
+        labels[good & self.ipc_lit & (seen >= warm_thr)] = self.classes.index("warm")
+        labels[good & self.ipc_lit & (seen >= hot_thr)] = self.classes.index("hot")
+        if self.cosmic_ray_step is not None:
+            unit_e = max(self.read_noise.to_value(u.electron), 1.0)
+            step = _ipc(self.cosmic_ray_step.to_value(u.electron), self.ipc_alpha)
+            labels[good & (step >= cosmic_ray_step * unit_e)] = self.classes.index("cosmic_ray")
+            if ambiguous_step is not None:
+                small = (step >= ambiguous_step * unit_e) & (step < cosmic_ray_step * unit_e)
+                labels[good & small] = -1
+        return labels
 
     def to_ccddata(self, integration=None):
         """Return the reads as a list of `~astropy.nddata.CCDData` (one per group, DN).
@@ -418,6 +470,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     cr_group = np.full(npix, ngroups, np.int16)
     np.minimum.at(cr_group, pix, grp.astype(np.int16))
     cr_group[cr_group == ngroups] = -1
+    cr_step = np.zeros(npix, np.float32)
+    np.maximum.at(cr_step, pix, ev_amp.astype(np.float32))
 
     # the cube, group by group, in place
     data = np.empty((nints, ngroups, ny, nx), np.float32)
@@ -464,4 +518,5 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         cosmic_ray_group=cr_group.reshape(ny, nx), gain=g * u.electron / u.DN,
         read_noise=rn * u.electron, group_time=dt * u.s, bias=bias2d * u.DN,
         saturation=sat * u.DN, ipc_alpha=alpha, hot_threshold=hot_thr * _E_S,
-        warm_threshold=warm_thr * _E_S, meta=meta)
+        warm_threshold=warm_thr * _E_S, meta=meta,
+        cosmic_ray_step=cr_step.reshape(ny, nx) * u.electron)

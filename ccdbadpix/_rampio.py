@@ -1,0 +1,219 @@
+"""Reading and validating up-the-ramp inputs for `classify_ramps` and friends."""
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+from astropy.nddata import NDData
+from astropy.utils.exceptions import AstropyUserWarning
+
+from ._helpers import _count_unit, _dn_to_adu
+from .darks import _gain_value
+
+__all__ = []
+
+_TIME_KEYS = ("TGROUP", "GROUPTIM", "TFRAME")
+
+
+@dataclass
+class _Ramps:
+    """A validated ramp cube: ``cube`` is (nints, ngroups, ny, nx) (ndarray, memmap or dask)."""
+
+    cube: object
+    times: np.ndarray  # (ngroups,) s, strictly increasing
+    count_unit: u.UnitBase  # adu or electron
+    gain: float | None  # electron per count unit; None if unknown
+    meta: fits.Header
+    source: str
+
+    @property
+    def shape(self):
+        return self.cube.shape[-2:]
+
+    @property
+    def is_dask(self):
+        return type(self.cube).__module__.startswith("dask")
+
+
+def _is_dask(x):
+    return type(x).__module__.startswith("dask")
+
+
+def _check_cube_shape(shape, name):
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{name} must be a cube (ngroups, ny, nx) or (nints, ngroups, ny, "
+                         f"nx), got shape {tuple(shape)}")
+    if shape[-3] < 3:
+        raise ValueError(f"{name} has {shape[-3]} groups; classifying ramps needs at least 3")
+    if min(shape) < 1:
+        raise ValueError(f"{name} has an empty axis: shape {tuple(shape)}")
+
+
+def _read_fits(path):
+    """(cube, header, times or None, unit or None) from a FITS file (memory-mapped)."""
+    hdul = fits.open(path, memmap=True)
+    header = fits.Header()
+    header.extend(hdul[0].header, unique=True)
+    cube_hdu = None
+    if "SCI" in hdul:
+        cube_hdu = hdul["SCI"]
+    else:
+        for hdu in hdul:
+            if hdu.is_image and hdu.data is not None and hdu.data.ndim in (3, 4):
+                cube_hdu = hdu
+                break
+    if cube_hdu is None:
+        raise ValueError(f"{path} holds no 3-D or 4-D image (SCI extension or primary cube)")
+    if cube_hdu is not hdul[0]:
+        header.extend(cube_hdu.header, unique=True, update=True)
+    times = None
+    if "TIMES" in hdul and hdul["TIMES"].is_image is False:
+        times = np.asarray(hdul["TIMES"].data["TIME"], dtype=float)
+    unit = header.get("BUNIT")
+    return cube_hdu.data, header, times, unit
+
+
+def _parse_unit(unit, name):
+    try:
+        unit = u.Unit(unit)
+    except (ValueError, TypeError):
+        raise u.UnitsError(f"{name} is not a unit astropy understands: {unit!r}") from None
+    count = _count_unit(unit)
+    if count is None or not _dn_to_adu(unit).is_equivalent(count):
+        raise u.UnitsError(f"{name} must be counts (DN, adu or electron), got {unit}")
+    return count, float(_dn_to_adu(unit).to(count))
+
+
+def _times_from(times, group_time, ngroups, header, source):
+    if times is not None:
+        t = times.to_value(u.s) if isinstance(times, u.Quantity) else times
+        try:
+            t = np.asarray(t, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"times must be numbers or a Quantity in s, got {times!r}") from None
+        if isinstance(times, u.Quantity) and not times.unit.is_equivalent(u.s):
+            raise u.UnitsError(f"times must be in units of time, got {times.unit}")
+        if t.shape != (ngroups,):
+            raise ValueError(f"times must have one value per group ({ngroups}), got shape "
+                             f"{t.shape}")
+    else:
+        if group_time is None:
+            for key in _TIME_KEYS:
+                if key in header:
+                    group_time = float(header[key])
+                    break
+        if group_time is None:
+            raise ValueError(f"{source} carries no group time (keywords {_TIME_KEYS}): pass "
+                             "group_time= or times=")
+        if isinstance(group_time, u.Quantity):
+            if not group_time.unit.is_equivalent(u.s):
+                raise u.UnitsError(f"group_time must be a time, got {group_time.unit}")
+            group_time = group_time.to_value(u.s)
+        if np.ndim(group_time) != 0:
+            raise ValueError("group_time must be a single value; use times= for irregular "
+                             "sampling")
+        group_time = float(group_time)
+        if not np.isfinite(group_time) or group_time <= 0:
+            raise ValueError(f"group_time must be positive, got {group_time} s")
+        t = group_time * np.arange(1, ngroups + 1)
+    if not np.all(np.isfinite(t)):
+        raise ValueError("times must be finite")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError(f"times must be strictly increasing, got {t.tolist()}")
+    return t
+
+
+def _load_ramps(ramps, *, times=None, group_time=None, gain=None, unit=None):
+    """Normalise any supported ramp input into a `_Ramps`."""
+    header = fits.Header()
+    file_times = None
+    source = "ramps"
+    if isinstance(ramps, str | Path):
+        path = Path(ramps)
+        if not path.exists():
+            raise FileNotFoundError(f"ramps: no file at {path}")
+        cube, header, file_times, file_unit = _read_fits(path)
+        source = path.name
+        unit = unit if unit is not None else file_unit
+    elif isinstance(ramps, u.Quantity):
+        cube, unit = ramps.value, ramps.unit
+    elif isinstance(ramps, list | tuple):
+        if not ramps:
+            raise ValueError("ramps is an empty sequence")
+        if not all(isinstance(r, NDData) for r in ramps):
+            raise TypeError("a sequence of ramps must hold CCDData/NDData reads, one per "
+                            "group")
+        shapes = {np.shape(r.data) for r in ramps}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+            raise ValueError(f"the reads must be 2-D images of one shape, got {sorted(shapes)}")
+        units = {r.unit for r in ramps}
+        if len(units) != 1:
+            raise u.UnitsError(f"the reads have different units: {units}")
+        unit = unit if unit is not None else units.pop()
+        cube = np.stack([np.asarray(r.data) for r in ramps])
+        metas = [r.meta or {} for r in ramps]
+        header = fits.Header()
+        for key, value in metas[0].items():
+            if key not in ("COMMENT", "HISTORY", "") and np.isscalar(value):
+                header[key] = value
+        if times is None and group_time is None and all("EXPTIME" in m for m in metas):
+            file_times = np.array([float(m["EXPTIME"]) for m in metas])
+    elif isinstance(ramps, np.ndarray) or _is_dask(ramps):
+        cube = ramps
+    else:
+        raise TypeError("ramps must be a cube (ndarray, Quantity or dask array), a sequence "
+                        f"of CCDData reads, or a FITS path; got {type(ramps).__name__}")
+    _check_cube_shape(np.shape(cube), "ramps")
+    if np.dtype(cube.dtype).kind not in "uif":
+        raise TypeError(f"ramps must hold numbers, got dtype {cube.dtype}")
+    count, scale = _parse_unit(unit if unit is not None else u.DN, "the ramp unit")
+    if scale != 1.0:
+        cube = cube * scale
+    if cube.ndim == 3:
+        cube = cube[None]
+    ngroups = cube.shape[1]
+    if times is None and file_times is not None and group_time is None:
+        times = file_times
+    t = _times_from(times, group_time, ngroups, header, source)
+    g = _gain_value(gain)
+    if g is None and "GAIN" in header:
+        try:
+            g = _gain_value(float(header["GAIN"]), "the GAIN keyword")
+        except (TypeError, ValueError):
+            g = None
+    if count == u.electron:
+        g = 1.0
+    return _Ramps(cube=cube, times=t, count_unit=count, gain=g, meta=header, source=source)
+
+
+def _rate_threshold(value, name, count_unit, gain):
+    """A rate threshold in electron/s (given in electron/s or counts/s)."""
+    if not isinstance(value, u.Quantity):
+        value = value * u.electron / u.s
+    unit = _dn_to_adu(value.unit)
+    if unit.is_equivalent(u.electron / u.s):
+        return value.to_value(u.electron / u.s)
+    if unit.is_equivalent(u.adu / u.s):
+        if gain is None:
+            raise u.UnitsError(f"{name} is in {value.unit} but the gain is unknown: pass gain=")
+        return u.Quantity(value.value, unit).to_value(u.adu / u.s) * gain
+    raise u.UnitsError(f"{name} must be a rate in electron/s or DN/s, got {value.unit}")
+
+
+def _resolve_gain(ramps, hot_threshold, warm_threshold):
+    """Gain (electron per count) to use; raise when thresholds need a missing one."""
+    if ramps.gain is not None:
+        return ramps.gain
+    in_electrons = [isinstance(q, u.Quantity) is False or
+                    _dn_to_adu(q.unit).is_equivalent(u.electron / u.s)
+                    for q in (hot_threshold, warm_threshold)]
+    if any(in_electrons):
+        raise u.UnitsError("the ramps are in DN/adu and no gain was given (no GAIN keyword "
+                           "either): pass gain= (electron/DN) or give hot_threshold and "
+                           "warm_threshold in DN/s")
+    warnings.warn("gain unknown: thresholds are in DN/s, shot noise is computed for "
+                  "1 electron/DN", AstropyUserWarning, stacklevel=3)
+    return 1.0

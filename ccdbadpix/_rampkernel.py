@@ -1,0 +1,389 @@
+"""Pure per-tile kernels of the ramp classifier.
+
+Every function here takes plain numpy arrays and returns new ones; nothing reads global
+state, so the same code runs in memory, over tiles of a memory-mapped file, or under
+``dask.array.map_blocks``. Ramps arrive as ``(ngroups, P)`` float arrays of P pixels.
+
+All features are in physical, noise-normalised units: signal in electrons, steps and
+residuals in units of the expected noise (read noise plus shot noise of the pixel's own
+dark current), rates in electron/s. Nothing is scaled by the range of a dataset.
+"""
+
+import functools
+
+import numpy as np
+import pywt
+from scipy.special import ndtri
+from scipy.stats import chi2
+
+__all__ = []
+
+#: Names of the per-pixel ramp features, in the order of `_features` rows.
+FEATURE_NAMES = (
+    "rate",              # jump-corrected least-squares dark current, electron/s
+    "rate_z",            # rate / its uncertainty
+    "rate_early_z",      # first-half rate / its uncertainty
+    "late_early_z",      # (second-half rate - first-half rate) / uncertainty
+    "late_early_ratio",  # the same, bounded in [-1, 1]
+    "curvature_z",       # quadratic term of the jump-corrected ramp / noise
+    "chi2_clean",        # reduced chi-square of a line through the jump-corrected ramp
+    "chi2_raw",          # the same for the ramp as read
+    "lowfreq_chi2",      # mean square of low-order polynomial residual terms / noise
+    "lowfreq_chi2_clean",  # the same for the jump-corrected ramp
+    "jump_max_z",        # largest step above the rate, in noise units
+    "jump_min_z",        # most negative step, in noise units
+    "step_max_rn",       # largest step in units of the read noise
+    "step_min_rn",       # most negative step in units of the read noise
+    "n_jumps_up",        # steps above the adaptive threshold
+    "n_jumps_down",      # steps below minus the threshold
+    "diff_std_z",        # std of the normalised group differences
+    "diff_std_clean_z",  # the same without the detected jumps
+    "diff_mean_abs_z",   # sum of variations per difference, noise units
+    "diff_max_over_others",  # max |step| over the mean |step| of the others
+    "diff_skew",         # skewness of the normalised differences
+    "diff_kurtosis",     # excess kurtosis of the normalised differences
+    "resid_skew",        # skewness of the raw-ramp residuals
+    "resid_kurtosis",    # excess kurtosis of the raw-ramp residuals
+    "bimodality",        # Sarle's bimodality coefficient of the residuals (two levels)
+    "runs_fraction",     # sign changes of the clean residuals per group
+    "resid_lag1",        # lag-1 autocorrelation of the clean residuals
+    "shot_fraction",     # share of the expected residual variance due to shot noise
+    "flat_fraction",     # share of differences that are exactly flat (no integration)
+    "saturation_onset",  # where a trailing flat plateau starts, fraction of the ramp
+    "wavelet_d1_rms",    # rms of the finest Haar detail coefficients, noise units
+    "wavelet_coarse_max",  # largest coarsest-level Haar detail, noise units
+    "wavelet_approx_range",  # range of the coarsest Haar approximation, noise units
+    "level_z",           # first-group level above the detector's typical one, in spread
+    "log_ngroups",       # natural log of the number of groups
+)
+
+_FLAT = 1e-3  # a difference below this many noise sigmas counts as exactly flat
+
+
+def _jump_threshold(m):
+    """Adaptive jump threshold: a 0.1 % per-ramp false-alarm rate over m differences."""
+    return max(3.5, float(ndtri(1 - 1e-3 / m)))
+
+
+_NPOLY = 8  # orthogonal polynomials of degree 2.. used for low-frequency structure
+
+
+@functools.lru_cache(maxsize=16)
+def _design(times):
+    """Projection basis for group times ``times`` (a tuple of s).
+
+    Rows of ``basis`` (float32, (2 + k, n)) are orthonormal over the groups: the
+    constant, the centred time, then polynomials of degree 2..k+1. ``kappa[j]`` is the
+    variance a unit-rate Poisson random walk adds to projection ``j`` (electron^2 per
+    electron/s), so projection ``j`` of a pixel with rate r and read noise s has variance
+    ``s**2 + r * kappa[j]``.
+    """
+    t = np.asarray(times, dtype=np.float64)
+    n = t.size
+    k = max(0, min(_NPOLY, n - 2))
+    x = (t - t.mean()) / max(np.ptp(t), 1e-30)
+    vander = np.vander(x, 2 + k, increasing=True)
+    q, r = np.linalg.qr(vander)
+    q = q * np.sign(np.diag(r))  # row 1 increases with time
+    basis = q.T
+    walk = np.minimum.outer(t, t) - t[0]
+    kappa = np.einsum("jn,nm,jm->j", basis, walk, basis)
+    tc = t - t.mean()
+    stt = float((tc * tc).sum())
+    dt = np.diff(t)
+    uniform = bool(np.allclose(dt, dt[0], rtol=1e-6))
+    m = n - 1
+    return dict(basis=basis.astype(np.float32), kappa=kappa, slope_norm=np.sqrt(stt), n=n,
+                m=m, k=k, dt=dt, uniform=uniform, span=float(t[-1] - t[0]),
+                thr=_jump_threshold(m), chi2_max=float(chi2.isf(1e-3, k)) if k else np.inf,
+                var_lo=max(0.25, float(chi2.ppf(1e-5, max(m - 1, 1))) / max(m - 1, 1)),
+                var_hi=float(chi2.isf(1e-6, max(m - 1, 1))) / max(m - 1, 1), w2=1.0 / stt)
+
+
+def _cheap(tile, times, gain, sigma_r):
+    """The cheap first pass on a (n, P) float32 tile of counts.
+
+    Returns ``settled`` (bool, P): plainly linear ramps (no step beyond the jump
+    threshold either way, group-difference scatter consistent with read plus shot noise,
+    no low-frequency structure or curvature in the residuals of a straight line, no
+    significant fall), ``rate`` and ``rate_err`` (electron/s) and ``finite``. Costs about
+    five passes over the tile.
+    """
+    des = _design(tuple(times))
+    g = np.float32(gain)
+    proj = des["basis"] @ tile  # (2 + k, P) counts
+    rate = proj[1] * np.float32(g / des["slope_norm"])
+    d = np.diff(tile, axis=0)
+    dsq = np.einsum("ij,ij->j", d, d) * (g * g)
+    dsum = (tile[-1] - tile[0]) * g
+    finite = np.isfinite(proj).all(0) & np.isfinite(dsq)
+    m, s2 = des["m"], np.float32(sigma_r**2)
+    lam = np.maximum(rate, 0)
+    rate_err = np.sqrt(s2 * np.float32(des["w2"]) + lam * np.float32(6 / (5 * des["span"])))
+    ok = finite & (rate > -4 * rate_err)
+    if des["uniform"]:
+        dt = np.float32(des["dt"][0])
+        dmax, dmin = d.max(0) * g, d.min(0) * g
+        mu = (dsum - dmax - dmin) / np.float32(max(m - 2, 1)) if m >= 4 else dsum / m
+        var_d = 2 * s2 + np.maximum(mu, 0)
+        sd = np.sqrt(var_d)
+        ok &= (dmax - mu) < des["thr"] * sd
+        ok &= (mu - dmin) < des["thr"] * sd
+        mean_d = dsum / np.float32(m)
+        var_obs = (dsq - m * mean_d * mean_d) / np.float32(max(m - 1, 1))
+        del dt
+    else:
+        dt = des["dt"].astype(np.float32)[:, None]
+        mu = dsum / np.float32(des["span"])
+        var_d = 2 * s2 + np.maximum(mu, 0) * dt
+        z = (d * g - mu * dt) / np.sqrt(var_d)
+        ok &= np.abs(z).max(0) < des["thr"]
+        var_obs = z.var(0)
+        var_d = np.float32(1)
+    ratio = var_obs / var_d
+    ok &= (ratio > des["var_lo"]) & (ratio < des["var_hi"])
+    if des["k"]:
+        kap = des["kappa"][2:].astype(np.float32)[:, None]
+        c = proj[2:] * g
+        z2 = c * c / (s2 + lam * kap)
+        ok &= z2.sum(0) < des["chi2_max"]
+        ok &= z2[0] < 12.25  # curvature below 3.5 sigma
+    return ok, rate, rate_err, finite
+
+
+def _line_weights(t):
+    """Least-squares slope weights and the unit quadratic orthogonal to 1 and t."""
+    tc = t - t.mean()
+    stt = float((tc * tc).sum())
+    w = tc / stt
+    des = _design(tuple(t))
+    q = des["basis"][2].astype(np.float64) if des["k"] else np.zeros_like(t)
+    return tc, w, q
+
+
+def _steps(z, thr):
+    """Differences that are steps: beyond ``thr`` and not half of a one-read excursion.
+
+    A single read off by a few sigma gives two neighbouring differences of opposite sign;
+    treating the larger one as a step would shift the rest of the ramp.
+    """
+    big = np.abs(z) > thr
+    half = np.abs(z) > 0.5 * thr
+    pos = z > 0
+    excursion = np.zeros_like(big)
+    pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1])
+    excursion[:-1] |= pair
+    excursion[1:] |= pair
+    return big & ~excursion
+
+
+def _basics(y, t, sigma_r):
+    """Quantities shared by the features (full path, unsettled pixels only).
+
+    ``y`` (n, P) electrons relative to the first group, ``t`` (n,) s, ``sigma_r`` read
+    noise in electrons (> 0). Returns a dict of (P,) and (m, P) arrays.
+    """
+    n = t.size
+    m = n - 1
+    des = _design(tuple(t))
+    dt = np.diff(t).astype(np.float32)[:, None]
+    d = np.diff(y, axis=0)
+    if m >= 4:  # trimmed mean: robust to one jump either way, much cheaper than a median
+        mu = (d.sum(0) - d.max(0) - d.min(0)) / np.float32(dt.sum() - 2 * dt.mean())
+    else:
+        mu = np.median(d / dt, axis=0)
+    var_d = 2 * sigma_r**2 + np.maximum(mu, 0) * dt  # (m, P)
+    z = (d - mu * dt) / np.sqrt(var_d)
+    thr = des["thr"]
+    jumps = _steps(z, thr)
+    dc = np.where(jumps, mu * dt, d)
+    yc = np.empty_like(y)
+    yc[0] = 0
+    np.cumsum(dc, axis=0, out=yc[1:])
+    tc, w, _ = _line_weights(t)
+    tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
+    rate = w32 @ yc
+    span = float(t[-1] - t[0])
+    lam = np.maximum(rate, 0)
+    shot = lam * np.float32(span / 6)
+    var_res = np.float32(sigma_r**2) + shot
+    res_c = yc - yc.mean(0) - rate * tc32[:, None]
+    dof = max(n - 2, 1)
+    chi2_clean = (res_c * res_c).sum(0) / dof / var_res
+    rate_raw = w32 @ y
+    res_r = y - y.mean(0) - rate_raw * tc32[:, None]
+    chi2_raw = (res_r * res_r).sum(0) / dof / var_res
+    rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
+                       + lam * np.float32(6 / (5 * span)))
+    if des["k"]:
+        kap = des["kappa"][2:].astype(np.float32)[:, None]
+        c = des["basis"][2:] @ yc
+        z2 = c * c / (np.float32(sigma_r**2) + lam * kap)
+        curv = c[0] / np.sqrt(np.float32(sigma_r**2) + lam * kap[0])
+        c_raw = des["basis"][2:] @ y
+        lowfreq = (c_raw * c_raw / (np.float32(sigma_r**2) + lam * kap)).mean(0)
+        lowfreq_clean = z2.mean(0)
+    else:
+        curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
+    flat = np.abs(d) <= _FLAT * np.sqrt(var_d)
+    return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
+                yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
+                res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
+                curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean)
+
+
+def _moments(x, axis=0):
+    """Skewness and excess kurtosis along ``axis`` (0 where the variance is 0)."""
+    mean = x.mean(axis)
+    c = x - mean
+    var = (c * c).mean(axis)
+    ok = var > 0
+    safe = np.where(ok, var, 1)
+    skew = np.where(ok, (c**3).mean(axis) / safe**1.5, 0)
+    kurt = np.where(ok, (c**4).mean(axis) / safe**2 - 3, 0)
+    return skew, kurt
+
+
+def _features(b, t, sigma_r, first, level_ref):
+    """The full feature matrix (nfeat, P) float32 from `_basics` output.
+
+    ``first`` (P,) is the first-group value in counts and ``level_ref`` the detector's
+    (median, spread) of it, so a ramp stuck at a high level (saturated from the first
+    read) differs from one stuck at the bias (dead).
+    """
+    n, m, z, dt, d = b["n"], b["m"], b["z"], b["dt"], b["d"]
+    jumps, rate, rate_err = b["jumps"], b["rate"], b["rate_err"]
+    var_res = b["var_res"]
+    P = z.shape[1]
+    out = np.empty((len(FEATURE_NAMES), P), np.float32)
+    f = dict(zip(FEATURE_NAMES, out, strict=True))
+    f["rate"][:] = rate
+    f["rate_z"][:] = rate / rate_err
+
+    # early / late halves of the jump-corrected ramp
+    h = max(1, m // 2)
+    dc = np.diff(b["yc"], axis=0)
+    t_e, t_l = float(dt[:h].sum()), float(dt[h:].sum()) if m > h else float(dt[-1:].sum())
+    r_e = dc[:h].sum(0) / np.float32(t_e)
+    r_l = (dc[h:].sum(0) if m > h else dc[-1:].sum(0)) / np.float32(t_l)
+    s2 = np.float32(2 * sigma_r**2)
+    err_e = np.sqrt(s2 / np.float32(t_e**2) + np.maximum(r_e, 0) / np.float32(t_e))
+    err_l = np.sqrt(s2 / np.float32(t_l**2) + np.maximum(r_l, 0) / np.float32(t_l))
+    f["rate_early_z"][:] = r_e / err_e
+    f["late_early_z"][:] = (r_l - r_e) / np.sqrt(err_e**2 + err_l**2)
+    f["late_early_ratio"][:] = (r_l - r_e) / (np.abs(r_l) + np.abs(r_e) + 3 * err_e + 3 * err_l)
+    f["curvature_z"][:] = b["curv"]
+    f["chi2_clean"][:] = b["chi2_clean"]
+    f["chi2_raw"][:] = b["chi2_raw"]
+    f["lowfreq_chi2"][:] = b["lowfreq"]
+    f["lowfreq_chi2_clean"][:] = b["lowfreq_clean"]
+
+    # group differences
+    f["jump_max_z"][:] = z.max(0)
+    f["jump_min_z"][:] = z.min(0)
+    dev_rn = (d - b["mu"] * dt) / np.float32(sigma_r)
+    f["step_max_rn"][:] = dev_rn.max(0)
+    f["step_min_rn"][:] = dev_rn.min(0)
+    thr = b["thr"]
+    f["n_jumps_up"][:] = (z > thr).sum(0)
+    f["n_jumps_down"][:] = (z < -thr).sum(0)
+    f["diff_std_z"][:] = z.std(0)
+    keep = ~jumps
+    nk = np.maximum(keep.sum(0), 1)
+    zk = np.where(keep, z, 0)
+    mk = zk.sum(0) / nk
+    f["diff_std_clean_z"][:] = np.sqrt(np.maximum((zk * zk).sum(0) / nk - mk * mk, 0))
+    az = np.abs(z)
+    f["diff_mean_abs_z"][:] = az.mean(0)
+    amax = az.max(0)
+    others = (az.sum(0) - amax) / max(m - 1, 1)
+    f["diff_max_over_others"][:] = amax / np.maximum(others, 1e-3)
+    f["diff_skew"][:], f["diff_kurtosis"][:] = _moments(z)
+
+    # residuals of the raw and the jump-corrected ramp
+    res_r, res_c = b["res_r"], b["res_c"]
+    skew, kurt = _moments(res_r)
+    f["resid_skew"][:], f["resid_kurtosis"][:] = skew, kurt
+    if n > 3:
+        corr = 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+        f["bimodality"][:] = (skew**2 + 1) / (kurt + corr)
+    else:
+        f["bimodality"][:] = 0
+    sign = res_c > 0
+    f["runs_fraction"][:] = (sign[1:] != sign[:-1]).mean(0)
+    den = (res_c * res_c).sum(0)
+    f["resid_lag1"][:] = np.where(den > 0, (res_c[1:] * res_c[:-1]).sum(0)
+                                  / np.where(den > 0, den, 1), 0)
+    f["shot_fraction"][:] = b["shot"] / var_res
+    flat = b["flat"]
+    f["flat_fraction"][:] = flat.mean(0)
+    trailing = np.cumprod(flat[::-1], axis=0, dtype=np.int8).sum(0)
+    f["saturation_onset"][:] = 1 - trailing / m
+
+    # Haar wavelet decomposition of the noise-normalised raw residuals
+    level = max(1, min(3, pywt.dwt_max_level(n, 2)))
+    coeffs = pywt.wavedec(res_r / np.sqrt(var_res), "haar", level=level, axis=0)
+    f["wavelet_d1_rms"][:] = np.sqrt((coeffs[-1] ** 2).mean(0))
+    scale = np.float32(2 ** (level / 2))
+    f["wavelet_coarse_max"][:] = np.abs(coeffs[1]).max(0) / scale
+    f["wavelet_approx_range"][:] = np.ptp(coeffs[0], axis=0) / scale
+    f["level_z"][:] = (first - np.float32(level_ref[0])) / np.float32(level_ref[1])
+    f["log_ngroups"][:] = np.log(n)
+    np.nan_to_num(out, copy=False, nan=0.0, posinf=1e6, neginf=-1e6)
+    np.clip(out, -1e6, 1e6, out=out)
+    return out
+
+
+def _prepare(tile, gain):
+    """(n, P) counts -> (n, P) float32 electrons relative to the first group, finite mask."""
+    y = np.asarray(tile, dtype=np.float32)
+    finite = np.isfinite(y).all(0)
+    y = (y - y[0]) * np.float32(gain)
+    if not finite.all():
+        y[:, ~finite] = 0
+    return y, finite
+
+
+def features_of(tile, times, gain, read_noise, level_ref):
+    """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite)."""
+    t = np.asarray(times, dtype=np.float64)
+    y, finite = _prepare(tile, gain)
+    first = np.where(finite, tile[0], 0).astype(np.float32)
+    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref)
+    feats[:, ~finite] = 0
+    return feats
+
+
+def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):
+    """Full features (nfeat, ...) float32 of a (ngroups, ...) block of ramps (counts)."""
+    n = ramps.shape[0]
+    feats = features_of(np.asarray(ramps, np.float32).reshape(n, -1), times, gain,
+                        read_noise, level_ref)
+    return feats.reshape((len(FEATURE_NAMES),) + ramps.shape[1:])
+
+
+def read_noise_tile(ramps, times, gain):
+    """Per-pixel read-noise estimates (electron) of a (ngroups, ...) block.
+
+    From the interquartile range of the group differences, with each pixel's own shot
+    noise (its median difference, in electrons) removed; NaN where undefined.
+    """
+    n = ramps.shape[0]
+    y, finite = _prepare(np.asarray(ramps, np.float32).reshape(n, -1), gain)
+    d = np.diff(y, axis=0)
+    q25, q50, q75 = np.percentile(d, [25, 50, 75], axis=0)
+    var = ((q75 - q25) / np.float32(1.349)) ** 2 - np.maximum(q50, 0)
+    est = np.sqrt(np.maximum(var, 0) / 2)
+    est = np.where(finite, est, np.nan)
+    return est.reshape(ramps.shape[1:])
+
+
+def level_reference(first_group, read_noise_counts):
+    """(median, spread) of first-group levels, the spread floored at the read noise."""
+    v = np.asarray(first_group, np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, max(read_noise_counts, 1e-6)
+    med = float(np.median(v))
+    spread = 1.4826 * float(np.median(np.abs(v - med)))
+    return med, max(spread, read_noise_counts, 1e-6)

@@ -1,0 +1,396 @@
+"""`RampClassifier`: a Random Forest over ramp features, stored without pickle.
+
+The forest is trained with scikit-learn and kept as plain node arrays (feature index,
+threshold, children, and the class each leaf votes for). Saved models are ``.npz``
+archives written with ``allow_pickle=False`` and read the same way, plus a JSON header,
+so loading a model never executes code. Prediction rebuilds scikit-learn's compiled
+trees from the arrays (falling back to a pure numpy traversal), and the probability of a
+class is the fraction of trees voting for it, as in the Ariel AIRS-CH1 study.
+"""
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from ._helpers import _atomic_write
+from ._rampkernel import FEATURE_NAMES
+
+__all__ = ["RampClassifier"]
+
+_FORMAT = "ccdbadpix-forest"
+_FORMAT_VERSION = 1
+_DEFAULT_MODEL = "default_ramp_model.npz"
+
+
+def _as_matrix(features, feature_names):
+    """(nsamples, nfeatures) float32 from an array, a Table or `RampFeatures`."""
+    from astropy.table import Table
+
+    if hasattr(features, "to_table") and hasattr(features, "values"):  # RampFeatures
+        values = np.asarray(features.values)
+        return values.reshape(values.shape[0], -1).T.astype(np.float32)
+    if isinstance(features, Table):
+        missing = [n for n in feature_names if n not in features.colnames]
+        if missing:
+            raise ValueError(f"features table lacks the columns {missing}")
+        return np.column_stack([np.asarray(features[n], np.float32) for n in feature_names])
+    x = np.asarray(features, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != len(feature_names):
+        raise ValueError(f"features must have shape (nsamples, {len(feature_names)}), "
+                         f"got {x.shape}")
+    return x
+
+
+class RampClassifier:
+    """Random Forest pixel classifier over ramp features, with vote-fraction confidence.
+
+    Parameters
+    ----------
+    n_estimators : int, optional
+        Number of trees.
+    max_depth : int or None, optional
+        Maximum tree depth (None: grown until leaves hold ``min_samples_leaf``).
+    min_samples_leaf : int, optional
+        Minimum training samples per leaf; larger values give smaller models.
+    class_weight : str, dict or None, optional
+        Passed to `sklearn.ensemble.RandomForestClassifier` (default ``"balanced"`` so
+        rare defect classes count as much as good pixels).
+    random_state : int or None, optional
+        Seed of the forest.
+    feature_names : sequence of str, optional
+        Names of the feature columns (default: the features of `ramp_features`).
+
+    Attributes
+    ----------
+    classes : tuple of str
+        Class names, the order of `predict_proba` columns (after `fit` or `load`).
+    train_priors : dict
+        Fraction of each class in the training labels, the ``pi_train`` of the prior
+        update of `classify_ramps` (``priors=``).
+    meta : dict
+        Free-form provenance (JSON-serialisable), saved with the model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ccdbadpix.classifier import RampClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(200, 2)); y = np.where(x[:, 0] > 0, "hot", "good")
+    >>> clf = RampClassifier(n_estimators=5, random_state=0, feature_names=("a", "b"))
+    >>> clf.fit(x, y).classes
+    ('good', 'hot')
+    >>> labels, confidence = clf.predict(np.array([[3.0, 0.0], [-3.0, 0.0]]))
+    >>> labels.tolist(), confidence.tolist()
+    (['hot', 'good'], [1.0, 1.0])
+    """
+
+    def __init__(self, n_estimators=64, *, max_depth=None, min_samples_leaf=2,
+                 class_weight="balanced", random_state=None, feature_names=FEATURE_NAMES):
+        self.n_estimators = int(n_estimators)
+        self.max_depth = max_depth
+        self.min_samples_leaf = int(min_samples_leaf)
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.feature_names = tuple(feature_names)
+        self.classes = None
+        self.train_priors = {}
+        self.meta = {}
+        self._trees = None  # list of dicts of arrays
+        self._compiled = None
+
+    def __repr__(self):
+        state = "unfitted" if self._trees is None else (
+            f"{len(self._trees)} trees, {self.n_nodes} nodes, classes={self.classes}")
+        return f"<RampClassifier {state}>"
+
+    @property
+    def n_nodes(self):
+        """Total number of nodes over all trees (a measure of model size)."""
+        return 0 if self._trees is None else sum(t["feature"].size for t in self._trees)
+
+    def _check_fitted(self):
+        if self._trees is None:
+            raise RuntimeError("this RampClassifier is not fitted; call fit() or load()")
+
+    # ------------------------------------------------------------------ training
+    def fit(self, features, labels, *, sample_weight=None):
+        """Train on a labelled benchmark.
+
+        Parameters
+        ----------
+        features : array (nsamples, nfeatures), `~astropy.table.Table` or `RampFeatures`
+            Feature values; a table must have a column per ``feature_names``.
+        labels : array-like of str
+            Class name of each sample (e.g. the verified labels of `cluster_ramps`).
+        sample_weight : array-like, optional
+            Per-sample weights.
+
+        Returns
+        -------
+        RampClassifier
+            ``self``.
+        """
+        from sklearn.ensemble import RandomForestClassifier
+
+        x = _as_matrix(features, self.feature_names)
+        y = np.asarray(labels).astype(str)
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"labels must have one entry per sample ({x.shape[0]}), "
+                             f"got shape {y.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("features hold NaN or inf values")
+        classes, counts = np.unique(y, return_counts=True)
+        if classes.size < 2:
+            raise ValueError(f"labels must name at least 2 classes, got {classes.tolist()}")
+        forest = RandomForestClassifier(
+            n_estimators=self.n_estimators, max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf, class_weight=self.class_weight,
+            random_state=self.random_state, n_jobs=2)
+        forest.fit(x, y, sample_weight=sample_weight)
+        self.classes = tuple(str(c) for c in forest.classes_)
+        self.train_priors = {str(c): float(k) / y.size for c, k in zip(classes, counts,
+                                                                          strict=True)}
+        self._trees = []
+        for est in forest.estimators_:
+            tree = est.tree_
+            leaf = tree.children_left < 0
+            vote = np.argmax(tree.value[:, 0, :], axis=1).astype(np.int16)
+            self._trees.append(dict(
+                feature=np.where(leaf, -2, tree.feature).astype(np.int16),
+                threshold=np.where(leaf, -2.0, tree.threshold).astype(np.float64),
+                left=tree.children_left.astype(np.int32),
+                right=tree.children_right.astype(np.int32),
+                vote=np.where(leaf, vote, -1).astype(np.int16)))
+        self._compiled = None
+        return self
+
+    # ---------------------------------------------------------------- prediction
+    def _compile(self):
+        """scikit-learn Tree objects rebuilt from the node arrays, or None if impossible."""
+        try:
+            from sklearn.tree._tree import Tree
+
+            ncls = len(self.classes)
+            probe = Tree(len(self.feature_names), np.array([ncls], np.intp), 1)
+            dtype = probe.__getstate__()["nodes"].dtype
+            compiled = []
+            for t in self._trees:
+                nodes = np.zeros(t["feature"].size, dtype=dtype)
+                nodes["left_child"] = t["left"]
+                nodes["right_child"] = t["right"]
+                nodes["feature"] = t["feature"]
+                nodes["threshold"] = t["threshold"]
+                nodes["n_node_samples"] = 1
+                nodes["weighted_n_node_samples"] = 1.0
+                values = np.zeros((t["feature"].size, 1, ncls))
+                leaf = t["vote"] >= 0
+                values[np.flatnonzero(leaf), 0, t["vote"][leaf]] = 1.0
+                depth = _tree_depth(t["left"], t["right"])
+                tree = Tree(len(self.feature_names), np.array([ncls], np.intp), 1)
+                tree.__setstate__({"max_depth": depth, "node_count": t["feature"].size,
+                                   "nodes": nodes, "values": values})
+                compiled.append(tree)
+            return compiled
+        except Exception:  # pragma: no cover - depends on scikit-learn internals
+            return False
+
+    def _leaves(self, x, i):
+        """Leaf index of every sample in tree ``i``."""
+        if self._compiled is None:
+            self._compiled = self._compile()
+        if self._compiled:
+            return self._compiled[i].apply(x)
+        return _apply_numpy(self._trees[i], x)
+
+    def predict_votes(self, features, *, engine="auto"):
+        """Per-class vote counts (nsamples, nclasses) int16.
+
+        Parameters
+        ----------
+        features : array (nsamples, nfeatures), `~astropy.table.Table` or `RampFeatures`
+        engine : {"auto", "numpy"}, optional
+            ``"numpy"`` forces the pure numpy tree traversal (same result, slower).
+        """
+        self._check_fitted()
+        x = np.ascontiguousarray(_as_matrix(features, self.feature_names))
+        votes = np.zeros((x.shape[0], len(self.classes)), np.int16)
+        rows = np.arange(x.shape[0])
+        for i, tree in enumerate(self._trees):
+            leaf = _apply_numpy(tree, x) if engine == "numpy" else self._leaves(x, i)
+            np.add.at(votes, (rows, tree["vote"][leaf]), 1) if x.shape[0] < 64 else \
+                _add_votes(votes, tree["vote"][leaf])
+        return votes
+
+    def predict_proba(self, features, **kwargs):
+        """Fraction of trees voting for each class, (nsamples, nclasses) float32.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ccdbadpix.classifier import RampClassifier
+        >>> x = np.arange(40.0).reshape(20, 2); y = ["a"] * 10 + ["b"] * 10
+        >>> clf = RampClassifier(4, random_state=1, feature_names=("u", "v")).fit(x, y)
+        >>> clf.predict_proba(x[:1]).tolist()
+        [[1.0, 0.0]]
+        """
+        votes = self.predict_votes(features, **kwargs)
+        return (votes / np.float32(len(self._trees))).astype(np.float32)
+
+    def predict(self, features, **kwargs):
+        """Class names and confidence (fraction of trees voting for that class).
+
+        Returns
+        -------
+        labels : ndarray of str
+        confidence : ndarray of float32
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ccdbadpix.classifier import RampClassifier
+        >>> x = np.arange(40.0).reshape(20, 2); y = ["a"] * 10 + ["b"] * 10
+        >>> clf = RampClassifier(4, random_state=1, feature_names=("u", "v")).fit(x, y)
+        >>> clf.predict(x[-1:])[0].tolist()
+        ['b']
+        """
+        proba = self.predict_proba(features, **kwargs)
+        best = proba.argmax(axis=1)
+        return np.asarray(self.classes)[best], proba[np.arange(best.size), best]
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path, overwrite=False):
+        """Write the model as a pickle-free ``.npz`` archive, atomically.
+
+        The archive holds a JSON header (``header``: format, version, classes, feature
+        names, training priors, meta) and, per tree ``k``, the arrays ``feature_k``
+        (int16, -2 at leaves), ``threshold_k`` (float64; go left when ``x <=
+        threshold``), ``left_k`` / ``right_k`` (int32 child indices, -1 at leaves) and
+        ``vote_k`` (int16 class index at leaves, -1 elsewhere).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Output file (conventionally ``*.npz``).
+        overwrite : bool, optional
+            Replace an existing file.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from ccdbadpix.classifier import RampClassifier
+        >>> x = np.arange(40.0).reshape(20, 2); y = ["a"] * 10 + ["b"] * 10
+        >>> clf = RampClassifier(3, random_state=0, feature_names=("u", "v")).fit(x, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+        >>> clf.save(path)
+        >>> RampClassifier.load(path).classes
+        ('a', 'b')
+        """
+        self._check_fitted()
+        header = dict(format=_FORMAT, version=_FORMAT_VERSION, classes=list(self.classes),
+                      feature_names=list(self.feature_names), train_priors=self.train_priors,
+                      n_trees=len(self._trees), meta=self.meta,
+                      params=dict(n_estimators=self.n_estimators, max_depth=self.max_depth,
+                                  min_samples_leaf=self.min_samples_leaf,
+                                  random_state=self.random_state))
+        arrays = {"header": np.array(json.dumps(header))}
+        for k, tree in enumerate(self._trees):
+            for key, value in tree.items():
+                arrays[f"{key}_{k}"] = value
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+
+        _atomic_write(path, write, overwrite)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by `save` (no pickle is ever loaded).
+
+        Raises
+        ------
+        ValueError
+            The file is not a ccdbadpix forest or is inconsistent.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                header = json.loads(str(npz["header"]))
+                if header.get("format") != _FORMAT:
+                    raise ValueError(f"{path} is not a ccdbadpix forest model")
+                if header.get("version", 0) > _FORMAT_VERSION:
+                    raise ValueError(f"{path} has model format version {header['version']}; "
+                                     f"this ccdbadpix reads up to {_FORMAT_VERSION}")
+                trees = [{key: npz[f"{key}_{k}"] for key in
+                          ("feature", "threshold", "left", "right", "vote")}
+                         for k in range(header["n_trees"])]
+        except (KeyError, json.JSONDecodeError, OSError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise ValueError(f"{path} is not a readable ccdbadpix forest model: {exc}") from exc
+        params = header.get("params", {})
+        self = cls(params.get("n_estimators", len(trees)), max_depth=params.get("max_depth"),
+                   min_samples_leaf=params.get("min_samples_leaf", 1),
+                   random_state=params.get("random_state"),
+                   feature_names=header["feature_names"])
+        self.classes = tuple(header["classes"])
+        self.train_priors = dict(header["train_priors"])
+        self.meta = dict(header.get("meta", {}))
+        ncls, nfeat = len(self.classes), len(self.feature_names)
+        for t in trees:
+            n = t["feature"].size
+            ok = (all(t[k].shape == (n,) for k in t) and t["left"].max() < n
+                  and t["right"].max() < n and t["feature"].max() < nfeat
+                  and t["vote"].max() < ncls)
+            if not ok:
+                raise ValueError(f"{path} holds an inconsistent tree")
+        self._trees = trees
+        return self
+
+    @classmethod
+    def default(cls):
+        """The model shipped with ccdbadpix, trained on widely randomised simulations.
+
+        See `ccdbadpix.training.train_default_model` for how it is built.
+
+        Examples
+        --------
+        >>> from ccdbadpix.classifier import RampClassifier
+        >>> model = RampClassifier.default()
+        >>> "good" in model.classes and "telegraph" in model.classes
+        True
+        """
+        ref = resources.files("ccdbadpix") / "data" / _DEFAULT_MODEL
+        with resources.as_file(ref) as path:
+            return cls.load(path)
+
+
+def _add_votes(votes, cls_index):
+    """votes[i, cls_index[i]] += 1 for every row (faster than np.add.at)."""
+    flat = votes.reshape(-1)
+    flat[np.arange(cls_index.size) * votes.shape[1] + cls_index] += 1
+
+
+def _tree_depth(left, right):
+    depth = np.zeros(left.size, np.int32)
+    for node in range(left.size):  # children always follow their parent
+        if left[node] >= 0:
+            depth[left[node]] = depth[right[node]] = depth[node] + 1
+    return int(depth.max())
+
+
+def _apply_numpy(tree, x):
+    """Leaf index of every row of ``x`` by a vectorised walk down ``tree``."""
+    node = np.zeros(x.shape[0], np.int32)
+    active = np.arange(x.shape[0])
+    feature, threshold, left, right = (tree[k] for k in ("feature", "threshold", "left",
+                                                         "right"))
+    while active.size:
+        nd = node[active]
+        f = feature[nd]
+        go_left = x[active, f] <= threshold[nd]
+        nxt = np.where(go_left, left[nd], right[nd])
+        node[active] = nxt
+        active = active[feature[nxt] >= 0]
+    return node
