@@ -53,34 +53,40 @@ def _check_cube_shape(shape, name):
 
 
 def _read_fits(path):
-    """(cube, header, times or None, unit or None) from a FITS file (memory-mapped)."""
-    hdul = fits.open(path, memmap=True)
-    header = fits.Header()
-    header.extend(hdul[0].header, unique=True)
-    cube_hdu = None
-    if "SCI" in hdul:
-        cube_hdu = hdul["SCI"]
-    else:
-        for hdu in hdul:
-            if hdu.is_image and hdu.data is not None and hdu.data.ndim in (3, 4):
-                cube_hdu = hdu
-                break
-    if cube_hdu is None:
-        raise ValueError(f"{path} holds no 3-D or 4-D image (SCI extension or primary cube)")
-    if cube_hdu is not hdul[0]:
-        header.extend(cube_hdu.header, unique=True, update=True)
-    times = None
-    if "TIMES" in hdul and hdul["TIMES"].is_image is False:
-        times = np.asarray(hdul["TIMES"].data["TIME"], dtype=float)
-    unit = header.get("BUNIT")
-    return cube_hdu.data, header, times, unit
+    """(cube, header, times or None, unit or None) from a FITS file.
+
+    The cube stays memory-mapped (the file handle is closed; the map lives as long as
+    the array), so tiles are read from disk as they are classified.
+    """
+    with fits.open(path, memmap=True) as hdul:
+        header = fits.Header()
+        header.extend(hdul[0].header, unique=True)
+        cube_hdu = hdul["SCI"] if "SCI" in hdul else None
+        if cube_hdu is None:
+            for hdu in hdul:
+                if hdu.is_image and hdu.data is not None and hdu.data.ndim in (3, 4):
+                    cube_hdu = hdu
+                    break
+        if cube_hdu is None or cube_hdu.data is None:
+            raise ValueError(f"{path} holds no 3-D or 4-D image (SCI extension or primary "
+                             "cube)")
+        if cube_hdu is not hdul[0]:
+            header.extend(cube_hdu.header, unique=True, update=True)
+        times = None
+        if "TIMES" in hdul and not hdul["TIMES"].is_image:
+            times = np.array(hdul["TIMES"].data["TIME"], dtype=float)
+        cube = cube_hdu.data
+    return cube, header, times, header.get("BUNIT")
 
 
 def _parse_unit(unit, name):
     try:
         unit = u.Unit(unit)
     except (ValueError, TypeError):
-        raise u.UnitsError(f"{name} is not a unit astropy understands: {unit!r}") from None
+        try:  # FITS headers often write ADU, Dn, ELECTRONS
+            unit = u.Unit(str(unit).strip().lower().rstrip("s"))
+        except (ValueError, TypeError):
+            raise u.UnitsError(f"{name} is not a unit astropy understands: {unit!r}") from None
     count = _count_unit(unit)
     if count is None or not _dn_to_adu(unit).is_equivalent(count):
         raise u.UnitsError(f"{name} must be counts (DN, adu or electron), got {unit}")

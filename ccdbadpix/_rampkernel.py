@@ -239,8 +239,9 @@ def _moments(x, axis=0):
     var = (c * c).mean(axis)
     ok = var > 0
     safe = np.where(ok, var, 1)
-    skew = np.where(ok, (c**3).mean(axis) / safe**1.5, 0)
-    kurt = np.where(ok, (c**4).mean(axis) / safe**2 - 3, 0)
+    c2 = c * c
+    skew = np.where(ok, (c2 * c).mean(axis) / safe**1.5, 0)
+    kurt = np.where(ok, (c2 * c2).mean(axis) / safe**2 - 3, 0)
     return skew, kurt
 
 

@@ -218,8 +218,7 @@ class RampClassifier:
         rows = np.arange(x.shape[0])
         for i, tree in enumerate(self._trees):
             leaf = _apply_numpy(tree, x) if engine == "numpy" else self._leaves(x, i)
-            np.add.at(votes, (rows, tree["vote"][leaf]), 1) if x.shape[0] < 64 else \
-                _add_votes(votes, tree["vote"][leaf])
+            votes[rows, tree["vote"][leaf]] += 1
         return votes
 
     def predict_proba(self, features, **kwargs):
@@ -366,18 +365,15 @@ class RampClassifier:
             return cls.load(path)
 
 
-def _add_votes(votes, cls_index):
-    """votes[i, cls_index[i]] += 1 for every row (faster than np.add.at)."""
-    flat = votes.reshape(-1)
-    flat[np.arange(cls_index.size) * votes.shape[1] + cls_index] += 1
-
-
 def _tree_depth(left, right):
-    depth = np.zeros(left.size, np.int32)
-    for node in range(left.size):  # children always follow their parent
-        if left[node] >= 0:
-            depth[left[node]] = depth[right[node]] = depth[node] + 1
-    return int(depth.max())
+    """Depth of a tree given its child arrays (-1 at leaves)."""
+    depth, frontier = 0, np.array([0])
+    while True:
+        inner = frontier[left[frontier] >= 0]
+        if not inner.size:
+            return depth
+        frontier = np.concatenate([left[inner], right[inner]])
+        depth += 1
 
 
 def _apply_numpy(tree, x):

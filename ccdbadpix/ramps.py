@@ -32,7 +32,7 @@ DEFAULT_DQ_MAPPING = MappingProxyType({
 
 _LINEAR = ("good", "hot", "warm")
 _NONFINITE_FLAGS = ("DO_NOT_USE", "OTHER_BAD_PIXEL")
-_TILE_BYTES = 4_000_000
+_TILE_BYTES = 16_000_000
 _FIXED_LAYERS = 5  # rate, rate_err, finite, settled fraction, reserved
 
 
