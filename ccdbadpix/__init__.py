@@ -10,22 +10,22 @@ except ImportError:  # pragma: no cover - only without an install
     __version__ = "0.0.0"
 
 from . import simulate as simulate  # the submodule, ccdbadpix.simulate
+from .classifier import RampClassifier
 from .darks import measure_dark_current
 from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, dq_to_boolean, flag_names, flags_to_value
 from .hotpixels import find_hot_pixels, measure_ipc
-from .classifier import RampClassifier
 from .mask import DQMask
 from .rampfeatures import FEATURE_NAMES, RampFeatures, estimate_read_noise, ramp_features
 from .rampresult import RampClassification
 from .ramps import DEFAULT_DQ_MAPPING, classify_ramps
 
 __all__ = [
+    "DEFAULT_DQ_MAPPING",
     "DQ",
     "DQ_DESCRIPTIONS",
     "DQ_FLAGS",
-    "DEFAULT_DQ_MAPPING",
-    "DQMask",
     "FEATURE_NAMES",
+    "DQMask",
     "RampClassification",
     "RampClassifier",
     "RampFeatures",

@@ -1,4 +1,4 @@
-"""The ``ccdbadpix`` command line: ``hot``, ``info``, ``demo``."""
+"""The ``ccdbadpix`` command line: ``hot``, ``classify``, ``cluster``, ``info``, ``demo``."""
 
 import argparse
 import sys
@@ -20,6 +20,26 @@ def _quantity(text):
     except (TypeError, ValueError) as exc:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a quantity; write e.g. '1 electron/s' or '3 DN/s'") from exc
+
+
+def _number_or_quantity(text):
+    """argparse type: a plain number (in the parameter's default unit) or a Quantity."""
+    try:
+        return float(text)
+    except ValueError:
+        return _quantity(text)
+
+
+def _add_ramp_input(parser):
+    parser.add_argument("ramps", help="ramp cube FITS file: (ngroups, ny, nx) or (nints, "
+                        "ngroups, ny, nx), plain or JWST-style SCI extension")
+    parser.add_argument("--group-time", type=_number_or_quantity, metavar="SECONDS",
+                        help="time between reads in s; default: the TIMES table or the "
+                        "TGROUP keyword")
+    parser.add_argument("--gain", type=_number_or_quantity,
+                        help="electron/DN, e.g. 1.8 or '1.8 electron/DN'; default: GAIN "
+                        "keyword")
+    parser.add_argument("--unit", help="unit of a cube without BUNIT (DN, adu, electron)")
 
 
 def _parser():
@@ -60,6 +80,60 @@ def _parser():
     hot.add_argument("--plot", metavar="PNG", help="also save a map of the flagged pixels")
     hot.add_argument("--overwrite", action="store_true", help="replace existing files")
 
+    cls = sub.add_parser(
+        "classify", help="classify every pixel of an up-the-ramp dark cube -> DQ mask",
+        description="Classify every pixel of an up-the-ramp dark cube as good, hot, warm, "
+        "dead, telegraph, nonlinear, saturated, cosmic_ray, decreasing or uncertain, with a "
+        "confidence; write the DQ mask (and optionally the labels and figures) and print "
+        "the pixels per class and the cosmic-ray events.")
+    _add_ramp_input(cls)
+    cls.add_argument("-o", "--output",
+                     help="mask file to write (default: RAMPS_mask.fits in the current folder)")
+    cls.add_argument("--format", choices=("fits", "jwst"), default="fits",
+                     help="'fits' (DQ image + DQ_DEF) or 'jwst' (CRDS-style MASK file)")
+    cls.add_argument("--read-noise", type=_number_or_quantity, metavar="RN",
+                     help="read noise per read in electron (or '12 DN'); default: estimated")
+    cls.add_argument("--hot-threshold", type=_quantity, metavar="QUANTITY",
+                     help="hot dark current, default '1 electron/s' ('3 DN/s' needs no gain)")
+    cls.add_argument("--warm-threshold", type=_quantity, metavar="QUANTITY",
+                     help="warm dark current, default '0.1 electron/s'")
+    cls.add_argument("--min-confidence", type=float, default=0.5, metavar="F",
+                     help="pixels whose label has a lower probability are 'uncertain' "
+                     "(default 0.5)")
+    cls.add_argument("--model", metavar="PATH", help="a saved RampClassifier (default: the "
+                     "model shipped with ccdbadpix)")
+    cls.add_argument("--labels", metavar="FITS", help="also write LABELS, CONFIDENCE and "
+                     "DARKCUR images (class names in CLASS0, CLASS1, ...)")
+    cls.add_argument("--plots", metavar="PREFIX", help="also save PREFIX_map.png, "
+                     "PREFIX_confidence.png and PREFIX_ramps.png")
+    cls.add_argument("--jobs", type=int, default=2, help="threads (default 2)")
+    for key in ("instrument", "detector", "useafter", "pedigree", "author"):
+        cls.add_argument(f"--{key}", help=f"{key.upper()[:8]} keyword of the mask")
+    cls.add_argument("--overwrite", action="store_true", help="replace existing files")
+    cls.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    clu = sub.add_parser(
+        "cluster", help="cluster ramps, sample pixels per cluster to verify",
+        description="Cluster the pixels of an up-the-ramp dark cube by their ramp features "
+        "(Gaussian mixture) and write a sample of pixels per cluster (ECSV) for a person to "
+        "verify and label; the verified sample trains a RampClassifier.")
+    _add_ramp_input(clu)
+    clu.add_argument("-o", "--output", required=True, metavar="ECSV",
+                     help="sample table to write")
+    clu.add_argument("--components", type=int, metavar="N",
+                     help="number of clusters (default: chosen automatically, up to "
+                     "--max-components)")
+    clu.add_argument("--max-components", type=int, default=12, metavar="N",
+                     help="largest number of clusters tried (default 12)")
+    clu.add_argument("--per-cluster", type=int, default=20, metavar="N",
+                     help="pixels sampled per cluster (default 20)")
+    clu.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    clu.add_argument("--sheet", metavar="PNG|PDF", help="also save a contact sheet of the "
+                     "sampled ramps")
+    clu.add_argument("--sheet-per-cluster", type=int, default=12, metavar="N",
+                     help="ramps per cluster on the contact sheet (default 12)")
+    clu.add_argument("--overwrite", action="store_true", help="replace existing files")
+
     info = sub.add_parser("info", help="flag counts of a mask file",
                           description="Print the flags of a DQ mask file (any layout).")
     info.add_argument("mask", help="mask FITS file")
@@ -69,8 +143,10 @@ def _parser():
 
     demo = sub.add_parser("demo", help="simulate a detector and run ccdbadpix on it",
                           description="Simulate darks of a detector with known hot, warm, "
-                          "IPC-lit, saturating and non-proportional pixels; find them; write "
-                          "the masks and figures; report recovery against the truth.")
+                          "IPC-lit, saturating and non-proportional pixels, and up-the-ramp "
+                          "cubes with every ramp class (at most 256 x 256); find and classify "
+                          "them; write the masks and figures; report recovery against the "
+                          "truth.")
     demo.add_argument("--out", default="ccdbadpix_demo", help="output folder")
     demo.add_argument("--size", type=int, default=1024, help="detector size in pixels")
     demo.add_argument("--seed", type=int, default=2026, help="random seed")
@@ -119,6 +195,134 @@ def _save_plot(mask, path, overwrite, title=None):
     plt.close(fig)
 
 
+def _save_figure(fig, path, overwrite, **kwargs):
+    import matplotlib.pyplot as plt
+
+    from ._helpers import _atomic_write
+
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    try:
+        _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format=fmt, **kwargs),
+                      overwrite)
+    finally:
+        plt.close(fig)
+
+
+def _check_outputs(paths, overwrite):
+    """Fail before any work if an output exists (without --overwrite), repeats or has no
+    folder."""
+    paths = [Path(p) for p in paths if p is not None]
+    seen = set()
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            raise ValueError(f"{path} is given for two outputs")
+        seen.add(key)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} already exists")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise FileNotFoundError(f"directory {parent} does not exist (writing {path})")
+    return paths
+
+
+def _ramp_kwargs(args):
+    return {k: getattr(args, k) for k in ("group_time", "gain", "unit")
+            if getattr(args, k) is not None}
+
+
+def _write_labels(result, path, overwrite):
+    from astropy.io import fits
+
+    from ._helpers import _atomic_write
+
+    labels = fits.ImageHDU(result.labels.astype(np.int16), name="LABELS")
+    for i, name in enumerate(result.classes):
+        labels.header[f"CLASS{i}"] = (name, f"class of label {i}")
+    conf = fits.ImageHDU(np.asarray(result.confidence, np.float32), name="CONFIDENCE")
+    conf.header["COMMENT"] = "probability of the label (vote fraction)"
+    dark = fits.ImageHDU(result.dark_current.to_value(u.electron / u.s).astype(np.float32),
+                         name="DARKCUR")
+    dark.header["BUNIT"] = "electron/s"
+    hdul = fits.HDUList([fits.PrimaryHDU(header=result.meta.copy()), labels, conf, dark])
+    _atomic_write(path, lambda tmp: hdul.writeto(tmp, overwrite=True), overwrite)
+
+
+def _cmd_classify(args):
+    from .ramps import classify_ramps
+
+    output = args.output or f"{Path(args.ramps).name.split('.')[0]}_mask.fits"
+    plots = ([f"{args.plots}_{kind}.png" for kind in ("map", "confidence", "ramps")]
+             if args.plots else [])
+    _check_outputs([output, args.labels, *plots], args.overwrite)
+    if not Path(args.ramps).is_file():
+        raise FileNotFoundError(f"ramps: no file at {args.ramps}")
+    kwargs = _ramp_kwargs(args)
+    for key in ("read_noise", "hot_threshold", "warm_threshold", "model"):
+        if getattr(args, key) is not None:
+            kwargs[key] = getattr(args, key)
+    result = classify_ramps(args.ramps, min_confidence=args.min_confidence, n_jobs=args.jobs,
+                            progress=False if args.no_progress else None, **kwargs)
+    keywords = {k: getattr(args, k) for k in ("instrument", "detector", "useafter",
+                                                "pedigree", "author")
+                if getattr(args, k) is not None}
+    path = result.dq.write(output, format=args.format, overwrite=args.overwrite, **keywords)
+    ny, nx = result.labels.shape
+    print(f"{args.ramps}: {ny} x {nx} pixels, {result.times.size} groups, "
+          f"{result.meta['NINTS']} integration(s)")
+    print(result.summary())
+    events = result.cosmic_rays
+    hit = int(np.sum(events["npix"])) if len(events) else 0
+    print(f"cosmic-ray events: {len(events)} ({hit} pixel hits)")
+    print(f"wrote {path} ({args.format}, {int(result.dq.to_boolean().sum())} flagged pixels)")
+    if args.labels:
+        _write_labels(result, args.labels, args.overwrite)
+        print(f"wrote {args.labels}")
+    if plots:
+        name = Path(args.ramps).name
+        ax = result.plot_map(title=f"{name}: pixel classes")
+        _save_figure(ax.figure, plots[0], args.overwrite, bbox_inches="tight")
+        _save_figure(result.plot_confidence(), plots[1], args.overwrite)
+        _save_figure(result.plot_ramps(), plots[2], args.overwrite)
+        print("wrote " + ", ".join(plots))
+    return 0
+
+
+def _cmd_cluster(args):
+    from .clustering import cluster_ramps
+
+    _check_outputs([args.output, args.sheet], args.overwrite)
+    if not Path(args.ramps).is_file():
+        raise FileNotFoundError(f"ramps: no file at {args.ramps}")
+    for key in ("components", "max_components", "per_cluster", "sheet_per_cluster"):
+        value = getattr(args, key)
+        if value is not None and value < 1:
+            raise ValueError(f"--{key.replace('_', '-')} must be at least 1, got {value}")
+    clusters = cluster_ramps(args.ramps, n_components=args.components,
+                             max_components=args.max_components,
+                             n_per_cluster=args.per_cluster, seed=args.seed,
+                             **_ramp_kwargs(args))
+    print(f"{args.ramps}: {clusters.n_components} clusters")
+    sizes = clusters.sizes
+    items = sizes.items() if hasattr(sizes, "items") else enumerate(np.ravel(sizes))
+    total = 0
+    for k, n in items:
+        total += int(n)
+        print(f"  cluster {k!s:>3}: {int(n):9d} pixels")
+    print(f"  {'total':>11}: {total:9d} pixels")
+    path = clusters.write_sample(args.output, overwrite=args.overwrite)
+    print(f"wrote {path or args.output} (up to {args.per_cluster} pixels per cluster)")
+    if args.sheet:
+        fig = clusters.plot_contact_sheet(args.sheet, max_per_cluster=args.sheet_per_cluster,
+                                          overwrite=args.overwrite)
+        if fig is not None and hasattr(fig, "savefig"):
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        print(f"wrote {args.sheet}")
+    return 0
+
+
 def _cmd_info(args):
     from .mask import DQMask
 
@@ -138,12 +342,33 @@ def _recovery(found, truth):
     return precision, recall
 
 
+def _print_class_recovery(sim, res, seconds):
+    """Per-class precision and recall of a ramp classification against the truth."""
+    truth = sim.observable_labels()
+    ngroups = sim.times.size
+    ny, nx = res.labels.shape
+    print(f"ramp classification: {ny} x {nx} pixels, {ngroups} groups, read noise "
+          f"{sim.read_noise:.3g}, in {seconds:.2f} s; against the observable truth:")
+    print(f"  {'class':<12}{'true':>7}{'found':>7}{'precision':>11}{'recall':>8}")
+    for code, name in enumerate(sim.classes):
+        found = res.labels == res.classes.index(name)
+        true = truth == code
+        precision, recall = _recovery(found, true)
+        print(f"  {name:<12}{int(true.sum()):7d}{int(found.sum()):7d}{precision:11.3f}"
+              f"{recall:8.3f}")
+    uncertain = int(res.mask("uncertain").sum())
+    accuracy = float(np.mean(res.labels == truth))
+    print(f"  uncertain (confidence < {res.meta['MINCONF']:g}): {uncertain} pixels; "
+          f"accuracy {accuracy:.4f}; {len(res.cosmic_rays)} cosmic-ray events")
+
+
 def _cmd_demo(args):
     from ._helpers import _atomic_write, _progress
     from .darks import measure_dark_current
     from .hotpixels import find_hot_pixels
     from .plotting import plot_dark_current_histogram
-    from .simulate import simulate_darks
+    from .ramps import classify_ramps
+    from .simulate import simulate_darks, simulate_ramps
 
     if args.size < 16:
         raise ValueError("--size must be at least 16")
@@ -191,8 +416,28 @@ def _cmd_demo(args):
                       lambda tmp: fig.savefig(tmp, dpi=110, format="png"), args.overwrite)
         plt.close(fig)
 
+    ramp_size = min(args.size, 256)
+
+    def classify():
+        sim = simulate_ramps((ramp_size, ramp_size), ngroups=40, seed=args.seed)
+        results["ramp_sim"] = sim
+        t0 = time.perf_counter()
+        results["classes"] = classify_ramps(sim.data, times=sim.times, gain=sim.gain,
+                                            progress=False)
+        results["classify_time"] = time.perf_counter() - t0
+
+    def write_classes():
+        res = results["classes"]
+        res.dq.write(out / "ramp_dq_mask.fits", overwrite=args.overwrite)
+        ax = res.plot_map(title=f"ccdbadpix demo: classes of {ramp_size} x {ramp_size} "
+                          "simulated ramps")
+        _save_figure(ax.figure, out / "ramp_class_map.png", args.overwrite,
+                     bbox_inches="tight")
+
     steps = [("simulating darks", simulate), ("finding hot pixels", find),
-             ("writing masks", write), ("drawing figures", figures)]
+             ("writing masks", write), ("drawing figures", figures),
+             ("simulating and classifying ramps", classify),
+             ("writing the ramp mask and map", write_classes)]
     for label, step in _progress(steps, enabled=not args.no_progress):
         if args.no_progress:
             print(f"{label} ...")
@@ -219,8 +464,10 @@ def _cmd_demo(args):
     print(f"  not proportional to t:   {int(sim.nonproportional.sum()):6d} injected, "
           f"precision {np_p:.3f}, recall {np_r:.3f}")
     print(f"  cross neighbours flagged OTHER_BAD_PIXEL: {cross.meta['NNEIGH']}")
+    _print_class_recovery(results["ramp_sim"], results["classes"], results["classify_time"])
     print(f"wrote {out}/hot_pixels.fits, hot_pixels_jwst_mask.fits, hot_pixel_map.png, "
-          f"dark_current_histogram.png in {time.perf_counter() - start:.1f} s")
+          f"dark_current_histogram.png, ramp_dq_mask.fits, ramp_class_map.png in "
+          f"{time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -231,10 +478,11 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    commands = {"hot": _cmd_hot, "info": _cmd_info, "demo": _cmd_demo}
+    commands = {"hot": _cmd_hot, "classify": _cmd_classify, "cluster": _cmd_cluster,
+                "info": _cmd_info, "demo": _cmd_demo}
     try:
         return commands[args.command](args)
-    except (ValueError, TypeError, u.UnitsError, OSError) as exc:
+    except (ValueError, TypeError, u.UnitsError, OSError, ImportError) as exc:
         hint = " (use --overwrite)" if isinstance(exc, FileExistsError) else ""
         print(f"ccdbadpix {args.command}: error: {exc}{hint}", file=sys.stderr)
         return 2

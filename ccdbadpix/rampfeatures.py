@@ -107,6 +107,15 @@ class RampFeatures:
         Group times.
     finite : `~numpy.ndarray`
         (ny, nx) bool: False where a ramp holds NaN or inf (its features are 0).
+
+    Examples
+    --------
+    >>> from ccdbadpix import ramp_features
+    >>> from ccdbadpix.simulate import simulate_ramps
+    >>> sim = simulate_ramps((16, 16), ngroups=12, seed=2)
+    >>> feats = ramp_features(sim.data, times=sim.times, gain=sim.gain)
+    >>> feats["chi2_clean"].shape, feats.names[0]
+    ((16, 16), 'rate')
     """
 
     values: np.ndarray
@@ -187,8 +196,8 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
     >>> sim = simulate_ramps((32, 32), ngroups=20, seed=1)
     >>> feats = ramp_features(sim.data, times=sim.times, gain=sim.gain,
     ...                       read_noise=sim.read_noise)
-    >>> feats.values.shape
-    (32, 32, 32)
+    >>> feats.values.shape == (len(feats.names), 32, 32)
+    True
     >>> hot = sim.mask("hot")
     >>> bool((feats["rate"][hot] > 0.9).all())  # electron/s, hot threshold 1
     True

@@ -11,7 +11,7 @@ from scipy.special import ndtr
 
 from ._helpers import _fits_str
 from ._rampio import _load_ramps, _rate_threshold, _resolve_gain
-from ._rampkernel import _cheap, _prepare, _basics, _features
+from ._rampkernel import _basics, _cheap, _features, _prepare
 from .classifier import RampClassifier
 from .dqflags import flags_to_value
 from .mask import DQMask
@@ -113,12 +113,12 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
     if bad.any():
         out[:, bad] = 0
         out[ncls + _FIXED_LAYERS::3, bad] = -1
-    return out.reshape((out.shape[0],) + shape)
+    return out.reshape((out.shape[0], *shape))
 
 
 def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm):
     """Output probabilities: the model's linear votes shared out by dark current."""
-    out = np.zeros((len(classes),) + rate.shape, np.float32)
+    out = np.zeros((len(classes), *rate.shape), np.float32)
     linear = np.zeros(rate.shape, np.float32)
     for j, name in enumerate(model_classes):
         if name in _LINEAR:
@@ -223,7 +223,7 @@ def _run_dask(cube, params):
         return classify_tile(np.asarray(block, np.float32), **params)[None]
 
     return da.map_blocks(kernel, cube, dtype=np.float32,
-                         chunks=((1,), (nlayers,)) + cube.chunks[2:])[0]
+                         chunks=((1,), (nlayers,), *cube.chunks[2:]))[0]
 
 
 def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=None,
@@ -240,7 +240,7 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
 
     Parameters
     ----------
-    ramps : array, `~astropy.units.Quantity`, dask array, sequence of `~astropy.nddata.CCDData`, or path
+    ramps : array, `~astropy.units.Quantity`, dask array, list of `~astropy.nddata.CCDData`, path
         A cube (ngroups, ny, nx) or (nints, ngroups, ny, nx) of counts (DN, adu or
         electron; plain arrays are DN unless ``unit`` says otherwise), one CCDData read
         per group, or a FITS file (a plain cube, or JWST-style ``SCI`` 4-D).

@@ -147,8 +147,9 @@ class RampSimulation:
         ``labels`` hold each pixel's intrinsic class. Two kinds of good pixels look
         otherwise in their own ramps: pixels lit through IPC by a hot neighbour integrate
         at their IPC-convolved rate (they become ``warm`` or ``hot`` by that rate), and
-        neighbours of a cosmic-ray hit carry a step, directly or through IPC from the hit pixel (they become ``cosmic_ray`` when
-        the step is at least ``cosmic_ray_step`` read noises).
+        neighbours of a cosmic-ray hit carry a step, directly or through IPC from the hit
+        pixel (they become ``cosmic_ray`` when the step is at least ``cosmic_ray_step``
+        read noises).
 
         Parameters
         ----------

@@ -54,9 +54,9 @@ def test_every_class_recovered(name):
 
 def test_result_structure(default_result, default_sim):
     res = default_result
-    assert res.classes == PIXEL_CLASSES + ("uncertain",)
+    assert res.classes == (*PIXEL_CLASSES, "uncertain")
     assert res.labels.shape == res.confidence.shape == default_sim.labels.shape
-    assert res.probabilities.shape == (len(PIXEL_CLASSES),) + default_sim.labels.shape
+    assert res.probabilities.shape == (len(PIXEL_CLASSES), *default_sim.labels.shape)
     assert res.dq.data.dtype == np.uint32
     assert res.meta["BPMETHOD"] == "classify_ramps"
     assert sum(res.counts().values()) == res.labels.size
@@ -216,7 +216,7 @@ def test_fit_own_model_from_benchmark():
     table = feats.to_table()
     model = RampClassifier(20, random_state=0).fit(table, names)
     assert set(model.classes) == set(names)
-    labels, conf = model.predict(table)
+    labels, _conf = model.predict(table)
     assert (labels == names).mean() > 0.97
     with pytest.raises(ValueError, match="labels"):
         RampClassifier(5).fit(table, names[:10])
