@@ -11,6 +11,7 @@ except ImportError:  # pragma: no cover - only without an install
 
 from . import simulate as simulate  # the submodule, ccdbadpix.simulate
 from .classifier import RampClassifier
+from .clustering import RampClusters, cluster_ramps, training_set_from_sample
 from .darks import measure_dark_current
 from .dqflags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, dq_to_boolean, flag_names, flags_to_value
 from .hotpixels import find_hot_pixels, measure_ipc
@@ -28,9 +29,11 @@ __all__ = [
     "DQMask",
     "RampClassification",
     "RampClassifier",
+    "RampClusters",
     "RampFeatures",
     "__version__",
     "classify_ramps",
+    "cluster_ramps",
     "dq_to_boolean",
     "estimate_read_noise",
     "find_hot_pixels",
@@ -39,4 +42,5 @@ __all__ = [
     "measure_dark_current",
     "measure_ipc",
     "ramp_features",
+    "training_set_from_sample",
 ]

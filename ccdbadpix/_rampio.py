@@ -55,10 +55,12 @@ def _check_cube_shape(shape, name):
 def _read_fits(path):
     """(cube, header, times or None, unit or None) from a FITS file.
 
-    The cube stays memory-mapped (the file handle is closed; the map lives as long as
-    the array), so tiles are read from disk as they are classified.
+    Unscaled cubes stay memory-mapped (the file handle is closed; the map lives as long
+    as the array), so tiles are read from disk as they are classified.
     """
-    with fits.open(path, memmap=True) as hdul:
+    # memmap=None: memory-mapped where the data allow it; scaled integer cubes (BZERO,
+    # e.g. raw uint16 ramps) are read and scaled instead
+    with fits.open(path) as hdul:
         header = fits.Header()
         header.extend(hdul[0].header, unique=True)
         cube_hdu = hdul["SCI"] if "SCI" in hdul else None

@@ -109,6 +109,11 @@ def _cheap(tile, times, gain, sigma_r):
     significant fall), ``rate`` and ``rate_err`` (electron/s) and ``finite``. Costs about
     five passes over the tile.
     """
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf ramps: finite=False
+        return _cheap_pass(tile, times, gain, sigma_r)
+
+
+def _cheap_pass(tile, times, gain, sigma_r):
     des = _design(tuple(times))
     g = np.float32(gain)
     proj = des["basis"] @ tile  # (2 + k, P) counts
@@ -344,7 +349,8 @@ def _prepare(tile, gain):
     """(n, P) counts -> (n, P) float32 electrons relative to the first group, finite mask."""
     y = np.asarray(tile, dtype=np.float32)
     finite = np.isfinite(y).all(0)
-    y = (y - y[0]) * np.float32(gain)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite ramps zeroed below
+        y = (y - y[0]) * np.float32(gain)
     if not finite.all():
         y[:, ~finite] = 0
     return y, finite
@@ -368,18 +374,33 @@ def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):
     return feats.reshape((len(FEATURE_NAMES), *ramps.shape[1:]))
 
 
+@functools.lru_cache(maxsize=64)
+def _median_variance_scale(n, samples=40000):
+    """Median of the difference-variance statistic for n reads of unit white noise, / 2.
+
+    Computed once per n from seeded simulated noise (it has no simple closed form, the
+    differences being correlated); it tends to 1 for many groups.
+    """
+    rng = np.random.default_rng(20261121)
+    d = np.diff(rng.standard_normal((n, samples)), axis=0)
+    return float(np.median(d.var(axis=0, ddof=1))) / 2
+
+
 def read_noise_tile(ramps, times, gain):
     """Per-pixel read-noise estimates (electron) of a (ngroups, ...) block.
 
-    From the interquartile range of the group differences, with each pixel's own shot
-    noise (its median difference, in electrons) removed; NaN where undefined.
+    From the sample variance of each pixel's group differences, with its own shot noise
+    (the mean difference, in electrons) removed, scaled so that the *median* over pixels
+    is unbiased for Gaussian read noise however few the groups (neighbouring differences
+    share a read, and a median of few-sample variances sits below their mean; see
+    `_median_variance_scale`). Take the median over pixels: jumps,
+    telegraph steps and hot pixels only move the upper tail. NaN where undefined.
     """
     n = ramps.shape[0]
     y, finite = _prepare(np.asarray(ramps, np.float32).reshape(n, -1), gain)
-    d = np.diff(y, axis=0)
-    q25, q50, q75 = np.percentile(d, [25, 50, 75], axis=0)
-    var = ((q75 - q25) / np.float32(1.349)) ** 2 - np.maximum(q50, 0)
-    est = np.sqrt(np.maximum(var, 0) / 2)
+    d = np.diff(y, axis=0).astype(np.float64)
+    var = d.var(axis=0, ddof=1) - np.maximum(d.mean(0), 0)
+    est = np.sqrt(np.maximum(var, 0) / (2 * _median_variance_scale(n)))
     est = np.where(finite, est, np.nan)
     return est.reshape(ramps.shape[1:])
 

@@ -101,6 +101,11 @@ class RampClassifier:
         self._trees = None  # list of dicts of arrays
         self._compiled = None
 
+    def __getstate__(self):  # for dask workers: the compiled trees are rebuilt there
+        state = self.__dict__.copy()
+        state["_compiled"] = None
+        return state
+
     def __repr__(self):
         state = "unfitted" if self._trees is None else (
             f"{len(self._trees)} trees, {self.n_nodes} nodes, classes={self.classes}")

@@ -34,7 +34,8 @@ SUGGESTED_LABELS = ("good", "hot", "warm", "dead", "telegraph", "nonlinear", "sa
                     "cosmic_ray", "decreasing")
 
 _COVARIANCE_TYPES = ("diag", "full", "tied", "spherical")
-_ATYPICAL_SIGMA = 5.0  # robust sigmas (any feature) beyond which a pixel is atypical
+_ATYPICAL_SIGMA = 10.0  # robust sigmas (any feature) beyond which a pixel is atypical
+_TYPICAL_SHARE = 0.3  # typical pixels kept by balance=True, at least this share
 _REG_COVAR = 1e-3  # added to the covariance diagonals (standardised units)
 _CHUNK = 262_144  # pixels predicted at a time
 _LABEL_WIDTH = 32  # characters of the in-memory verified_label column
@@ -81,10 +82,10 @@ def _check_features(features):
 def _balanced_subset(z, rng):
     """Indices into ``z`` to fit on, and each one's weight in the full population.
 
-    A pixel is atypical when any standardised feature lies more than `_ATYPICAL_SIGMA`
+    A pixel is atypical when any coordinate of ``z`` lies more than `_ATYPICAL_SIGMA`
     robust sigmas (interquartile range / 1.349, or the standard deviation where the
     range is 0) from the median. All atypical pixels are kept, and as many typical ones
-    (at least a tenth of ``z``); the typical pixels left out are represented by the
+    (at least `_TYPICAL_SHARE` of ``z``); the typical pixels left out are represented by the
     weights of the ones kept.
     """
     median = np.median(z, axis=0)
@@ -94,7 +95,7 @@ def _balanced_subset(z, rng):
     scale = np.where(scale > 0, scale, np.where(std > 0, std, np.inf))
     atypical = (np.abs(z - median) > _ATYPICAL_SIGMA * scale).any(axis=1)
     n_atyp, typical = int(atypical.sum()), np.flatnonzero(~atypical)
-    keep = min(typical.size, max(n_atyp, z.shape[0] // 10))
+    keep = min(typical.size, max(n_atyp, int(_TYPICAL_SHARE * z.shape[0])))
     kept = rng.permutation(typical)[:keep]
     index = np.concatenate([np.flatnonzero(atypical), np.sort(kept)])
     weight = np.ones(index.size)
@@ -103,11 +104,11 @@ def _balanced_subset(z, rng):
     return index, weight
 
 
-def _fit_mixture(z, k, covariance_type, random_state):
+def _fit_mixture(z, k, covariance_type, n_init, random_state):
     from sklearn.mixture import GaussianMixture
 
     return GaussianMixture(n_components=k, covariance_type=covariance_type,
-                           reg_covar=_REG_COVAR, max_iter=300,
+                           reg_covar=_REG_COVAR, max_iter=300, n_init=n_init,
                            random_state=random_state).fit(z)
 
 
@@ -166,14 +167,29 @@ class RampClusters:
         The features the mixture was fitted on.
     mixture : `sklearn.mixture.GaussianMixture`
         The fitted mixture; component ``i`` is cluster ``i``. It works on the
-        transformed features: ``scaler.transform(sign(x) * log1p(|x|))``.
-    scaler : `sklearn.preprocessing.StandardScaler`
-        The standardisation of the signed-log features.
+        features after ``preprocessor``.
+    preprocessor : `sklearn.pipeline.Pipeline`
+        Fitted map from raw feature values, (npixels, len(feature_names)), to the space
+        of the mixture: signed logarithm, standardisation, rotation onto the principal
+        axes. ``mixture.predict(preprocessor.transform(x))`` clusters new pixels.
     ramps : array or None
         The (ngroups, ny, nx) counts the features describe, kept (not copied) for
         `plot_contact_sheet`; None when the clusters were built from `RampFeatures`.
     ramp_unit : str
         Unit of ``ramps`` (``"DN"`` or ``"electron"``).
+
+    Examples
+    --------
+    >>> from ccdbadpix.clustering import cluster_ramps
+    >>> from ccdbadpix.simulate import simulate_ramps
+    >>> sim = simulate_ramps((16, 16), ngroups=10, seed=0)
+    >>> clusters = cluster_ramps(sim.data, times=sim.times, gain=sim.gain,
+    ...                          read_noise=sim.read_noise, n_components=2,
+    ...                          n_per_cluster=4)
+    >>> clusters
+    <RampClusters 2 clusters (given) of 256 pixels, 0 left out; sample of 8>
+    >>> clusters.labels.shape, len(clusters.means)
+    ((16, 16), 2)
     """
 
     labels: np.ndarray
@@ -185,7 +201,7 @@ class RampClusters:
     features: RampFeatures = field(repr=False)
     feature_names: tuple = field(repr=False)
     mixture: object = field(repr=False)
-    scaler: object = field(repr=False)
+    preprocessor: object = field(repr=False)
     ramps: object = field(default=None, repr=False)
     ramp_unit: str = "DN"
 
@@ -233,8 +249,8 @@ class RampClusters:
         ['cluster', 'x', 'y', 'verified_label']
         """
         table = self.sample.copy()
-        return _atomic_write(path, lambda tmp: table.write(tmp, format="ascii.ecsv", overwrite=True),
-                             overwrite)
+        return _atomic_write(
+            path, lambda tmp: table.write(tmp, format="ascii.ecsv", overwrite=True), overwrite)
 
     def plot_contact_sheet(self, path=None, *, ramps=None, max_per_cluster=12,
                            overwrite=False):
@@ -317,6 +333,7 @@ class RampClusters:
                 ax.plot(times, ramp - ramp[0], color=f"C{c % 10}", lw=0.8)
                 ax.set_title(f"({x}, {y})", fontsize=6, pad=2)
                 ax.tick_params(labelsize=5, length=2, pad=1)
+                ax.locator_params(nbins=3)
                 ax.yaxis.get_offset_text().set_fontsize(5)
                 if j == 0:
                     ax.set_ylabel(f"cluster {c}\n{int(self.sizes[c])} px", fontsize=7)
@@ -331,7 +348,7 @@ class RampClusters:
 
 
 def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
-                  n_per_cluster=20, covariance_type="diag", balance=True,
+                  n_per_cluster=20, covariance_type="diag", balance=True, n_init=1,
                   max_fit_pixels=50_000, exclude=None, seed=0, times=None, group_time=None,
                   gain=None, read_noise=None, unit=None, integration=0, progress=False):
     """Cluster pixels by their ramp features and draw a sample of each cluster to verify.
@@ -345,10 +362,15 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
 
     The features (default `DEFAULT_CLUSTER_FEATURES`: all of `ramp_features` but
     ``log_ngroups``) are transformed with a signed logarithm,
-    ``sign(x) * log(1 + |x|)``, which tames their heavy tails, then standardised
-    (`sklearn.preprocessing.StandardScaler`, fitted on the pixels the mixture is fitted
-    on). Pixels whose ramp or features are not finite, and ``exclude``\\ d pixels, are
-    left out (cluster -1).
+    ``sign(x) * log(1 + |x|)``, which tames their heavy tails, standardised
+    (`sklearn.preprocessing.StandardScaler`) and rotated onto their principal axes
+    (`sklearn.decomposition.PCA`, all axes kept), each fitted on the subsample below.
+    The rotation matters for the default diagonal covariances: several features measure
+    the same thing (the noise level, the largest step), and on the raw axes a diagonal
+    mixture counts that evidence several times over, spends components on the
+    correlated tails of the good pixels and lets such a broad component take in, for
+    example, the dead pixels that still show some noise. Pixels whose ramp or features
+    are not finite, and those in ``exclude``, are left out (cluster -1).
 
     The mixture (`sklearn.mixture.GaussianMixture`) is fitted on a random subsample of at
     most ``max_fit_pixels`` pixels and then assigns every pixel to its most probable
@@ -358,8 +380,8 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     Good pixels dominate a detector, so a mixture fitted on a plain subsample spends its
     components on the shape of the good-pixel cloud and lets rare defects share a
     cluster with good pixels. With ``balance=True`` the fit subsample keeps every
-    atypical pixel (one with any standardised feature more than 5 robust sigmas from the
-    median) and only as many typical ones (at least a tenth of the subsample); after the
+    atypical pixel (one more than 10 robust sigmas from the median along any principal
+    axis) and only as many typical ones (at least 30 % of the subsample); after the
     fit, the mixture weights are corrected back to the population, so the assignment of
     the pixels is not biased toward the defect clusters.
 
@@ -409,32 +431,43 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     >>> import numpy as np
     >>> from ccdbadpix.clustering import cluster_ramps
     >>> from ccdbadpix.simulate import simulate_ramps
-    >>> sim = simulate_ramps((48, 48), ngroups=20, seed=1,
+    >>> sim = simulate_ramps((64, 64), ngroups=30, seed=1,
     ...                      fractions={"dead": 0.03, "saturated": 0.03})
     >>> clusters = cluster_ramps(sim.data, times=sim.times, gain=sim.gain,
-    ...                          read_noise=sim.read_noise, max_components=6,
+    ...                          read_noise=sim.read_noise, max_components=8,
     ...                          n_per_cluster=5)
-    >>> 2 <= clusters.n_components <= 6, sorted(clusters.bic) == list(range(2, 7))
+    >>> 2 <= clusters.n_components <= 8, sorted(clusters.bic) == list(range(2, 9))
     (True, True)
-    >>> int(clusters.sizes.sum()) == 48 * 48
+    >>> int(clusters.sizes.sum()) == 64 * 64
     True
-    >>> dead = clusters.labels[sim.mask("dead")]  # dead pixels share no cluster with most
-    >>> bool(np.isin(dead, clusters.labels[sim.mask("good")]).mean() < 0.5)  # good ones
-    True
+
+    Dead and saturated pixels land in clusters of their own, with few good pixels:
+
+    >>> good = sim.mask("good")
+    >>> good_share = np.array([good[clusters.labels == c].mean()
+    ...                        for c in range(clusters.n_components)])
+    >>> [float(np.mean(good_share[clusters.labels[sim.mask(name)]] < 0.5))
+    ...  for name in ("dead", "saturated")]
+    [1.0, 1.0]
     >>> clusters.sample.colnames[:5]
     ['cluster', 'x', 'y', 'verified_label', 'rate']
     """
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     if n_components is not None:
         n_components = _check_int(n_components, "n_components", 1)
     max_components = _check_int(max_components, "max_components", 2)
     n_per_cluster = _check_int(n_per_cluster, "n_per_cluster", 1)
     max_fit_pixels = _check_int(max_fit_pixels, "max_fit_pixels", 2)
+    n_init = _check_int(n_init, "n_init", 1)
     if covariance_type not in _COVARIANCE_TYPES:
         raise ValueError(f"covariance_type must be one of {_COVARIANCE_TYPES}, got "
                          f"{covariance_type!r}")
     names = _check_features(features)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"seed must be an integer or None, got {seed!r}")
 
     cube, ramp_unit = None, "DN"
     if isinstance(ramps, RampFeatures):
@@ -467,17 +500,24 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
             raise ValueError(f"exclude must be a boolean map of shape {shape}, got "
                              f"{exclude.dtype} {exclude.shape}")
         valid &= ~exclude
+    all_values = feats.values.reshape(len(feats.names), -1)  # a view
     rows = [feats.names.index(n) for n in names]
-    raw = feats.values[rows].reshape(len(rows), -1)  # (nfeatures, npixels), a view
-    valid &= np.isfinite(raw).all(axis=0).reshape(shape)
+    for i in rows:
+        valid &= np.isfinite(all_values[i]).reshape(shape)
     pixels = np.flatnonzero(valid)
+    if pixels.size < 2:
+        raise ValueError(f"only {pixels.size} pixels have finite ramps and features (and "
+                         "are not excluded): nothing to cluster")
+
+    def raw(index):  # (len(index), nfeatures) float64, copying only those pixels
+        return all_values[:, index][rows].T.astype(np.float64)
 
     rng = np.random.default_rng(seed)
     fit = pixels if pixels.size <= max_fit_pixels else np.sort(
         rng.choice(pixels, max_fit_pixels, replace=False))
-    x_fit = _signed_log(raw[:, fit].T.astype(np.float64))
-    scaler = StandardScaler().fit(x_fit)
-    z_fit = scaler.transform(x_fit)
+    preprocessor = make_pipeline(FunctionTransformer(_signed_log), StandardScaler(),
+                                 PCA(svd_solver="full"))
+    z_fit = preprocessor.fit_transform(raw(fit))
     weight = None
     if balance:
         keep, weight = _balanced_subset(z_fit, rng)
@@ -492,7 +532,7 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     models, bic = {}, {}
     with _one_thread():
         for k in _progress(candidates, progress and len(candidates) > 1):
-            models[k] = _fit_mixture(z_fit, k, covariance_type, random_state)
+            models[k] = _fit_mixture(z_fit, k, covariance_type, n_init, random_state)
             bic[k] = float(models[k].bic(z_fit))
         best = n_components if n_components is not None else min(bic, key=bic.get)
         gm = models[best]
@@ -503,8 +543,7 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
         flat = np.full(valid.size, -1, dtype=np.int64)
         for start in range(0, pixels.size, _CHUNK):
             chunk = pixels[start:start + _CHUNK]
-            z = scaler.transform(_signed_log(raw[:, chunk].T.astype(np.float64)))
-            flat[chunk] = gm.predict(z)
+            flat[chunk] = gm.predict(preprocessor.transform(raw(chunk)))
 
     # number clusters by size, largest first, and reorder the mixture to match
     sizes = np.bincount(flat[pixels], minlength=best)
@@ -517,7 +556,6 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     sizes = sizes[order]
 
     # per-cluster means of every feature
-    all_values = feats.values.reshape(len(feats.names), -1)
     ids = flat[pixels]
     means = Table([np.arange(best), sizes], names=("cluster", "size"))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -544,6 +582,8 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     for table in (sample, means):
         if "rate" in table.colnames:
             table["rate"].unit = u.electron / u.s
+    sample["verified_label"].description = (
+        "to fill in: the class you see (" + ", ".join(SUGGESTED_LABELS) + ", or your own)")
     sample.meta["comments"] = list(_INSTRUCTIONS)
     sample.meta.update(cluster_features=list(names), n_components=int(best),
                        covariance_type=covariance_type, balance=bool(balance),
@@ -551,7 +591,8 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     return RampClusters(labels=labels, n_components=int(best),
                         bic=None if n_components is not None else bic, sizes=sizes,
                         means=means, sample=sample, features=feats, feature_names=names,
-                        mixture=gm, scaler=scaler, ramps=cube, ramp_unit=ramp_unit)
+                        mixture=gm, preprocessor=preprocessor, ramps=cube,
+                        ramp_unit=ramp_unit)
 
 
 def training_set_from_sample(sample, features=None):

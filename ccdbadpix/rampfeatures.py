@@ -58,8 +58,9 @@ def _estimate(cube, times, gain):
 def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=None):
     """Robust read-noise estimate of a ramp cube, in electron (DN when the gain is unknown).
 
-    The median over a central block of pixels of the interquartile scatter of each
-    pixel's group differences, with the pixel's own shot noise removed. Jumps, telegraph
+    The median over a central block of pixels of the variance of each pixel's group
+    differences, with the pixel's own shot noise removed and corrected for the bias of
+    a median of few-sample variances. Jumps, telegraph
     steps and hot pixels barely move it.
 
     Parameters

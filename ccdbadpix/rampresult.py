@@ -33,7 +33,8 @@ class RampClassification:
         (len(classes) - 1, ny, nx) float32, one map per class except ``uncertain``;
         they sum to 1 for every finite pixel.
     dq : `~ccdbadpix.DQMask`
-        The DQ mask (see `DEFAULT_DQ_MAPPING`); ``cosmic_ray`` pixels are not flagged.
+        The DQ mask (see `DEFAULT_DQ_MAPPING`); a ``cosmic_ray`` pixel is only flagged
+        when its dark current makes it hot or warm.
     dark_current, dark_current_err : `~astropy.units.Quantity`
         (ny, nx) jump-corrected least-squares dark current and its uncertainty (electron/s),
         averaged over integrations.

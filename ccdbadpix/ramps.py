@@ -21,8 +21,10 @@ from .simulate import PIXEL_CLASSES
 
 __all__ = ["DEFAULT_DQ_MAPPING", "classify_ramps", "classify_tile"]
 
-#: DQ flags set for each class by `classify_ramps` (``cosmic_ray`` is an event, not a
-#: persistent defect, so it sets nothing; it is reported in ``cosmic_rays``).
+#: DQ flags set for each class by `classify_ramps`. ``cosmic_ray`` is an event, not a
+#: persistent defect, so it sets nothing of its own (hits are reported in
+#: ``cosmic_rays``); a hit pixel whose jump-corrected dark current is above a threshold
+#: still gets the ``hot`` or ``warm`` flags.
 DEFAULT_DQ_MAPPING = MappingProxyType({
     "good": (), "hot": ("HOT", "DO_NOT_USE"), "warm": ("WARM",),
     "dead": ("DEAD", "DO_NOT_USE"), "telegraph": ("TELEGRAPH", "DO_NOT_USE"),
@@ -33,7 +35,7 @@ DEFAULT_DQ_MAPPING = MappingProxyType({
 _LINEAR = ("good", "hot", "warm")
 _NONFINITE_FLAGS = ("DO_NOT_USE", "OTHER_BAD_PIXEL")
 _TILE_BYTES = 16_000_000
-_FIXED_LAYERS = 5  # rate, rate_err, finite, settled fraction, reserved
+_FIXED_LAYERS = 4  # rate, rate_err, finite, settled fraction
 
 
 def classify_tile(block, times, gain, read_noise, level_ref, model):
@@ -58,7 +60,7 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
         float32 (nlayers, ty, tx): the model's class vote fractions averaged over
         integrations (one layer per ``model.classes``), then the jump-corrected dark
         current (electron/s), its uncertainty, 1 where the ramps are finite, the fraction
-        of integrations settled by the cheap pass, a reserved layer, and per integration
+        of integrations settled by the cheap pass, and per integration
         the group of its largest step beyond the jump threshold (-1 if none), that step
         (electron) and the vote fraction for ``cosmic_ray`` in that integration.
     """
@@ -173,21 +175,30 @@ def _apply_priors(probs, classes, priors, train_priors):
     return out.astype(np.float32)
 
 
-def _dq_map(labels, classes, mapping, finite):
+def _dq_map(labels, classes, mapping, finite, rate, hot, warm):
+    """DQ values per label; a cosmic-ray-hit pixel keeps the flags of its dark current."""
     dq = np.zeros(labels.shape, np.uint32)
     for code, name in enumerate(classes):
         value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
         if value:
             dq[labels == code] |= np.uint32(value)
+    hit = labels == classes.index("cosmic_ray")
+    for name, low, high in (("hot", hot, np.inf), ("warm", warm, hot)):
+        value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
+        dq[hit & (rate >= low) & (rate < high)] |= np.uint32(value)
     dq[~finite] |= np.uint32(flags_to_value(_NONFINITE_FLAGS))
     return dq
 
 
 def _run_tiles(cube, params, n_jobs, progress):
     """Apply `classify_tile` over row tiles of an in-memory or memory-mapped cube."""
-    from threadpoolctl import threadpool_limits
-
     from ._helpers import _progress
+
+    try:  # one BLAS thread per tile: the tiles themselves run in parallel
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        def threadpool_limits(*args, **kwargs):
+            return contextlib.nullcontext()
 
     nints, n, ny, nx = cube.shape
     rows = max(1, _TILE_BYTES // (4 * nints * n * nx))
@@ -213,16 +224,27 @@ def _run_tiles(cube, params, n_jobs, progress):
 
 def _run_dask(cube, params):
     """The same kernel under ``dask.array.map_blocks`` (lazy; computed by the caller)."""
+    import dask
     import dask.array as da
 
     nints, n = cube.shape[:2]
     cube = cube.rechunk({0: nints, 1: n})
     nlayers = len(params["model"].classes) + _FIXED_LAYERS + 3 * nints
+    static = {k: v for k, v in params.items() if k != "model"}
 
-    def kernel(block):
-        return classify_tile(np.asarray(block, np.float32), **params)[None]
+    def kernel(block, model):
+        return classify_tile(np.asarray(block, np.float32), model=model, **static)[None]
 
-    return da.map_blocks(kernel, cube, dtype=np.float32,
+    # the forest travels once (scattered to the workers of a distributed client, or as
+    # its own task), not inside every block's task
+    model = dask.delayed(params["model"], pure=True)
+    try:
+        from distributed import default_client
+
+        model = default_client().scatter(params["model"], broadcast=True)
+    except (ImportError, ValueError):  # no distributed, or no client: local scheduler
+        pass
+    return da.map_blocks(kernel, cube, model, dtype=np.float32,
                          chunks=((1,), (nlayers,), *cube.chunks[2:]))[0]
 
 
@@ -351,7 +373,7 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     labels = best.astype(np.int16)
     labels[(confidence < min_confidence) | ~finite] = len(classes) - 1
     confidence[~finite] = 0
-    dq = _dq_map(labels, classes, mapping, finite)
+    dq = _dq_map(labels, classes, mapping, finite, rate, hot, warm)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(nints, 3, *r.shape)
     header = _provenance(r, g, rn, hot, warm, model, min_confidence, priors, labels, classes,
                          layers[ncls + 3])
@@ -366,9 +388,19 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
 
 
 def _train_priors(model):
+    """pi_train of every output class: the class fractions of the forest's training set.
+
+    ``good``/``warm``/``hot`` share the training fraction of the straight-line class(es)
+    in the proportions of ``model.meta["class_priors"]`` when the model learned them
+    merged (as the default model does), else equally.
+    """
     priors = dict(model.train_priors)
-    extra = model.meta.get("class_priors", {})
-    priors.update({k: float(v) for k, v in extra.items()})
+    linear = sum(priors.get(c, 0.0) for c in _LINEAR)
+    if linear > 0 and not all(c in priors for c in _LINEAR):
+        ref = model.meta.get("class_priors", {})
+        weights = np.array([float(ref.get(c, 1.0)) for c in _LINEAR])
+        for c, w in zip(_LINEAR, weights / weights.sum(), strict=True):
+            priors[c] = linear * float(w)
     return priors
 
 

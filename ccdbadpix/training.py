@@ -56,9 +56,14 @@ def random_detector_settings(rng, ngroups_range=(5, 200)):
     bias = rng.uniform(1000, 20000)
     spread = _logu(rng, 30, 1500)
     hot = _logu(rng, 0.3, 3)
+    gain = _logu(rng, 0.5, 5)
+    read_noise = _logu(rng, 3, 40)
+    saturation = min(bias + 4 * spread + rng.uniform(15000, 50000), 65535)
+    # strongly curved ramps up to half the charge headroom (very hot pixels filling up)
+    nl_max = max(400.0, 0.5 * (saturation - bias - 4 * spread) * gain / read_noise)
     amp = {
         "telegraph": (rng.uniform(3, 6), rng.uniform(12, 40)),
-        "nonlinear": (rng.uniform(10, 30), rng.uniform(100, 400)),
+        "nonlinear": (rng.uniform(10, 30), _logu(rng, 100, nl_max)),
         "nonlinear_tau": (rng.uniform(0.05, 0.15), rng.uniform(0.3, 0.6)),
         "saturated": (rng.uniform(0.05, 0.2), rng.uniform(0.4, 0.9)),
         "cosmic_ray": (rng.uniform(6, 12), _logu(rng, 200, 3000)),
@@ -67,10 +72,8 @@ def random_detector_settings(rng, ngroups_range=(5, 200)):
     }
     return dict(
         ngroups=ngroups, group_time=_logu(rng, 0.5, 30) * u.s,
-        gain=_logu(rng, 0.5, 5) * u.electron / u.DN,
-        read_noise=_logu(rng, 3, 40) * u.electron, bias=bias * u.DN,
-        bias_spread=spread * u.DN,
-        saturation=min(bias + 4 * spread + rng.uniform(15000, 50000), 65535) * u.DN,
+        gain=gain * u.electron / u.DN, read_noise=read_noise * u.electron, bias=bias * u.DN,
+        bias_spread=spread * u.DN, saturation=saturation * u.DN,
         dark_current=_logu(rng, 0.001, 0.03) * hot / 1.0 * u.electron / u.s,
         hot_threshold=hot * u.electron / u.s, warm_threshold=hot / 10 * u.electron / u.s,
         ipc_alpha=rng.uniform(0, 0.03), amplitudes=amp,

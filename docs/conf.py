@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_automodapi.automodapi",
+    "matplotlib.sphinxext.plot_directive",
 ]
 root_doc = "index"
 source_suffix = {".rst": "restructuredtext"}
@@ -51,6 +52,11 @@ numpydoc_validation_checks = set()
 automodapi_toctreedirnm = "api"
 automodsumm_inherited_members = False
 automodapi_inheritance_diagram = False
+
+# -- plot directive (figures drawn from small seeded simulations at build time) -------
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
 
 # -- HTML --------------------------------------------------------------------------
 html_theme = "alabaster"

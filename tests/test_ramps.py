@@ -134,7 +134,7 @@ def test_priors_move_labels(default_sim, default_result):
     assert np.all(down.probabilities[tel] <= res.probabilities[tel] + 1e-6)
     assert np.all(up.probabilities[tel] >= res.probabilities[tel] - 1e-6)
     # MaxiMask's formula for the updated class, the rest renormalised
-    pi_train = RampClassifier.default().meta["class_priors"]["telegraph"]
+    pi_train = RampClassifier.default().train_priors["telegraph"]
     f = (pi_train / (1 - pi_train)) * ((1 - 0.5) / 0.5)
     p = res.probabilities[tel]
     assert np.allclose(up.probabilities[tel], np.where(p > 0, p / (p + f * (1 - p)), 0),
@@ -154,7 +154,10 @@ def test_dq_mapping(default_result):
     assert np.all(dq[res.mask("dead")] == DQ.DEAD | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("telegraph")] == DQ.TELEGRAPH | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("saturated")] == DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
-    assert np.all(dq[res.mask("cosmic_ray")] == 0)
+    hit = res.mask("cosmic_ray")
+    quiet_hit = hit & (res.dark_current.value < 0.1)
+    assert quiet_hit.sum() > 0 and np.all(dq[quiet_hit] == 0)
+    assert np.all(dq[hit & (res.dark_current.value >= 1)] == DQ.HOT | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("good")] == 0)
 
 
@@ -246,6 +249,20 @@ def test_input_forms_agree(tmp_path):
     electrons = classify_ramps(sim.data * sim.gain.value * u.electron, times=sim.times,
                                read_noise=sim.read_noise)
     assert (electrons.labels == ref.labels).mean() > 0.995
+
+
+def test_scaled_integer_fits_cube(tmp_path):
+    """Raw uint16 ramps (BZERO = 32768) cannot be memory-mapped; they are read and scaled."""
+    sim = simulate_ramps((32, 32), ngroups=10, bias=30000 * u.DN, seed=14)
+    path = tmp_path / "raw.fits"
+    hdu = fits.PrimaryHDU(np.round(sim.data).astype(np.uint16))
+    hdu.header["TGROUP"] = sim.group_time.value
+    hdu.writeto(path)
+    assert fits.getheader(path)["BZERO"] == 32768
+    res = classify_ramps(path, gain=sim.gain, read_noise=sim.read_noise)
+    ref = classify_ramps(np.round(sim.data), times=sim.times, gain=sim.gain,
+                         read_noise=sim.read_noise)
+    np.testing.assert_array_equal(res.labels, ref.labels)
 
 
 def test_several_integrations():
