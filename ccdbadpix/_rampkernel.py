@@ -157,13 +157,9 @@ def _cheap_pass(tile, times, gain, sigma_r):
 
 
 def _line_weights(t):
-    """Least-squares slope weights and the unit quadratic orthogonal to 1 and t."""
+    """Centred times and the least-squares slope weights."""
     tc = t - t.mean()
-    stt = float((tc * tc).sum())
-    w = tc / stt
-    des = _design(tuple(t))
-    q = des["basis"][2].astype(np.float64) if des["k"] else np.zeros_like(t)
-    return tc, w, q
+    return tc, tc / float((tc * tc).sum())
 
 
 def _steps(z, thr):
@@ -206,7 +202,7 @@ def _basics(y, t, sigma_r):
     yc[0] = 0
     for k in range(m):  # row by row: much faster than a strided cumsum along axis 0
         np.add(yc[k], dc[k], out=yc[k + 1])
-    tc, w, _ = _line_weights(t)
+    tc, w = _line_weights(t)
     tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
     rate = w32 @ yc
     span = float(t[-1] - t[0])

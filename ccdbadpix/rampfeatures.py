@@ -41,18 +41,23 @@ def _sample_block(cube, max_rows=128, max_cols=512):
     return np.asarray(block, dtype=np.float32)
 
 
-def _level_ref(cube, read_noise, gain):
-    """Detector-wide (median, spread) of first-group levels from a central block."""
-    return level_reference(_sample_block(cube)[0], read_noise / gain)
-
-
-def _estimate(cube, times, gain):
-    est = read_noise_tile(_sample_block(cube), times, gain)
+def _estimate(block, times, gain):
+    """Read noise (electron) from a (ngroups, ny, nx) block of counts."""
+    est = read_noise_tile(block, times, gain)
     value = float(np.nanmedian(est)) if np.isfinite(est).any() else np.nan
     if not np.isfinite(value) or value <= 0:
         raise ValueError("the read noise cannot be estimated from these ramps (the group "
                          "differences have no scatter); pass read_noise=")
     return value
+
+
+def _noise_and_level(cube, times, gain, read_noise=None):
+    """Read noise (given, or estimated), its floored working value and the detector's
+    (median, spread) of first-group levels, from one central sample block."""
+    block = _sample_block(cube)
+    rn = _estimate(block, times, gain) if read_noise is None else read_noise
+    rn_eff = max(rn, 1e-6)
+    return rn, rn_eff, level_reference(block[0], rn_eff / gain)
 
 
 def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=None):
@@ -86,7 +91,7 @@ def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=N
     r = _load_ramps(ramps, times=times, group_time=group_time, gain=gain, unit=unit)
     g = r.gain if r.gain is not None else 1.0
     unit = u.electron if r.gain is not None else r.count_unit
-    return _estimate(r.cube, r.times, g) * unit
+    return _estimate(_sample_block(r.cube), r.times, g) * unit
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,10 +213,8 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
     if not 0 <= integration < r.cube.shape[0]:
         raise ValueError(f"integration must be in [0, {r.cube.shape[0] - 1}], got "
                          f"{integration}")
-    rn = (_estimate(r.cube, r.times, g) if read_noise is None
-          else _read_noise_value(read_noise, g))
-    rn_eff = max(rn, 1e-6)
-    level_ref = _level_ref(r.cube, rn_eff, g)
+    rn, rn_eff, level_ref = _noise_and_level(
+        r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
     ngroups, (ny, nx) = r.cube.shape[1], r.shape
     rows = max(1, _TILE_BYTES // (4 * ngroups * nx))
     out = np.empty((len(FEATURE_NAMES), ny, nx), np.float32)

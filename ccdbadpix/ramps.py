@@ -15,7 +15,7 @@ from ._rampkernel import _basics, _cheap, _features, _prepare
 from .classifier import RampClassifier
 from .dqflags import flags_to_value
 from .mask import DQMask
-from .rampfeatures import _estimate, _level_ref, _read_noise_value
+from .rampfeatures import _noise_and_level, _read_noise_value
 from .rampresult import RampClassification
 from .simulate import PIXEL_CLASSES
 
@@ -344,11 +344,9 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     if not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
 
-    rn = (_estimate(r.cube, r.times, g) if read_noise is None
-          else _read_noise_value(read_noise, g))
-    rn_eff = max(rn, 1e-6)
-    params = dict(times=r.times, gain=g, read_noise=rn_eff,
-                  level_ref=_level_ref(r.cube, rn_eff, g), model=model)
+    rn, rn_eff, level_ref = _noise_and_level(
+        r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
+    params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model)
     nints = r.cube.shape[0]
     if r.is_dask:
         lazy = _run_dask(r.cube, params)

@@ -17,7 +17,7 @@ from astropy import units as u
 
 from ._rampkernel import FEATURE_NAMES, _cheap, features_of
 from .classifier import RampClassifier
-from .rampfeatures import _estimate, _level_ref
+from .rampfeatures import _noise_and_level
 from .simulate import PIXEL_CLASSES, simulate_ramps
 
 __all__ = ["random_detector_settings", "simulate_training_set", "train_default_model"]
@@ -145,8 +145,7 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
         t = sim.times.to_value(u.s)
         g = sim.gain.value
         cube = sim.data[None]
-        rn = _estimate(cube, t, g)
-        level = _level_ref(cube, rn, g)
+        rn, _, level = _noise_and_level(cube, t, g)
         feats = features_of(sim.data.reshape(sim.data.shape[0], -1), t, g, rn, level).T
         obs = sim.observable_labels().ravel()
         totals += np.bincount(obs, minlength=len(PIXEL_CLASSES))
