@@ -165,7 +165,7 @@ class RampClassifier:
             vote = np.argmax(tree.value[:, 0, :], axis=1).astype(np.int16)
             self._trees.append(dict(
                 feature=np.where(leaf, -2, tree.feature).astype(np.int16),
-                threshold=np.where(leaf, -2.0, tree.threshold).astype(np.float64),
+                threshold=_float32_floor(np.where(leaf, -2.0, tree.threshold)),
                 left=tree.children_left.astype(np.int32),
                 right=tree.children_right.astype(np.int32),
                 vote=np.where(leaf, vote, -1).astype(np.int16)))
@@ -270,9 +270,9 @@ class RampClassifier:
 
         The archive holds a JSON header (``header``: format, version, classes, feature
         names, training priors, meta) and, per tree ``k``, the arrays ``feature_k``
-        (int16, -2 at leaves), ``threshold_k`` (float64; go left when ``x <=
-        threshold``), ``left_k`` / ``right_k`` (int32 child indices, -1 at leaves) and
-        ``vote_k`` (int16 class index at leaves, -1 elsewhere).
+        (int16, -2 at leaves), ``threshold_k`` (float32; go left when ``x <=
+        threshold`` for float32 ``x``), ``left_k`` / ``right_k`` (int32 child indices,
+        -1 at leaves) and ``vote_k`` (int16 class index at leaves, -1 elsewhere).
 
         Parameters
         ----------
@@ -370,6 +370,19 @@ class RampClassifier:
         ref = resources.files("ccdbadpix") / "data" / _DEFAULT_MODEL
         with resources.as_file(ref) as path:
             return cls.load(path)
+
+
+def _float32_floor(threshold):
+    """The largest float32 at or below each threshold.
+
+    Features are float32, so ``x <= floor32(t)`` holds exactly when ``x <= t``: the
+    forest's split points lose nothing by being stored in half the space.
+    """
+    t = np.asarray(threshold, np.float64)
+    t32 = t.astype(np.float32)
+    above = t32.astype(np.float64) > t
+    t32[above] = np.nextafter(t32[above], np.float32(-np.inf))
+    return t32
 
 
 def _tree_depth(left, right):
