@@ -19,6 +19,7 @@ from .mask import DQMask
 from .rampfeatures import FEATURE_NAMES, RampFeatures, estimate_read_noise, ramp_features
 from .rampresult import RampClassification
 from .ramps import DEFAULT_DQ_MAPPING, classify_ramps
+from .trending import HotPixelTrend, month, trend_hot_pixels, unmasked_risk
 
 __all__ = [
     "DEFAULT_DQ_MAPPING",
@@ -27,6 +28,7 @@ __all__ = [
     "DQ_FLAGS",
     "FEATURE_NAMES",
     "DQMask",
+    "HotPixelTrend",
     "RampClassification",
     "RampClassifier",
     "RampClusters",
@@ -41,6 +43,9 @@ __all__ = [
     "flags_to_value",
     "measure_dark_current",
     "measure_ipc",
+    "month",
     "ramp_features",
     "training_set_from_sample",
+    "trend_hot_pixels",
+    "unmasked_risk",
 ]

@@ -12,6 +12,11 @@ __all__ = []
 #: data number; they are treated as interchangeable.
 _COUNT_UNITS = (u.adu, u.electron)
 
+#: A month: astropy has none, so a twelfth of a Julian year (30.4375 days). Enabled so
+#: that ``u.Unit("pix / month")`` parses, e.g. when an ECSV trend table is read back.
+month = u.def_unit("month", u.year / 12, doc="a twelfth of a Julian year (30.4375 d)")
+u.add_enabled_units([month])
+
 
 def _dn_to_adu(unit):
     """The unit with every DN replaced by adu (they name the same quantity)."""

@@ -1,4 +1,5 @@
-"""The ``ccdbadpix`` command line: ``hot``, ``classify``, ``cluster``, ``info``, ``demo``."""
+"""The ``ccdbadpix`` command line: ``hot``, ``classify``, ``cluster``, ``trend``, ``info``,
+``demo``."""
 
 import argparse
 import sys
@@ -133,6 +134,10 @@ def _parser():
     clu.add_argument("--sheet-per-cluster", type=int, default=12, metavar="N",
                      help="ramps per cluster on the contact sheet (default 12)")
     clu.add_argument("--overwrite", action="store_true", help="replace existing files")
+
+    from ._clitrend import add_trend_parser
+
+    add_trend_parser(sub)
 
     info = sub.add_parser("info", help="flag counts of a mask file",
                           description="Print the flags of a DQ mask file (any layout).")
@@ -481,8 +486,10 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
+    from ._clitrend import cmd_trend
+
     commands = {"hot": _cmd_hot, "classify": _cmd_classify, "cluster": _cmd_cluster,
-                "info": _cmd_info, "demo": _cmd_demo}
+                "trend": cmd_trend, "info": _cmd_info, "demo": _cmd_demo}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, u.UnitsError, OSError, ImportError) as exc:

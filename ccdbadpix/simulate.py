@@ -5,6 +5,8 @@ pixel class that `ccdbadpix.classify_ramps` recognises; `simulate_darks` builds 
 dark frames of several exposure times with hot, warm and non-proportional pixels. Both
 model bias, read noise, Poisson shot noise, inter-pixel capacitance (IPC) and saturation,
 and draw every random number from ``numpy.random.default_rng(seed)``.
+`simulate_hot_pixel_series` builds a multi-year series of dark-current maps in which hot
+pixels appear and heal over time, with the true trend, for testing hot-pixel trending.
 """
 
 import contextlib
@@ -33,9 +35,11 @@ from ._simcommon import (
     _value,
 )
 from ._simdarks import DarkSimulation, simulate_darks
+from ._simtrend import HotPixelSeries, simulate_hot_pixel_series
 
 __all__ = ["DEFAULT_AMPLITUDES", "DEFAULT_FRACTIONS", "PIXEL_CLASSES", "DarkSimulation",
-           "RampSimulation", "simulate_darks", "simulate_ramps"]
+           "HotPixelSeries", "RampSimulation", "simulate_darks", "simulate_hot_pixel_series",
+           "simulate_ramps"]
 
 #: Pixel class names; ``labels`` are integer codes into this tuple.
 PIXEL_CLASSES = ("good", "hot", "warm", "dead", "telegraph", "nonlinear",
