@@ -5,8 +5,8 @@ The model of a count series ``y(t)`` with breaks before epochs ``b_1 < b_2 < ...
 segments (the growth does not change when, e.g., the way neighbours are flagged does).
 It is fitted with `scipy.optimize.least_squares` and a Huber loss, so one odd epoch does
 not pull the slope. Breaks are given (known change dates) or found by greedy forward
-selection: a break is kept when it lowers the Bayesian information criterion and the step
-it fits is at least ``step_sigma`` robust residual scatters tall.
+selection among the increments of the counts that stand out by ``step_sigma`` robust
+sigmas: a break is kept when it lowers the Bayesian information criterion.
 """
 
 from dataclasses import dataclass
@@ -102,6 +102,24 @@ def _result(t, y, breaks):
                     residuals=y - _design(t, breaks) @ beta)
 
 
+def _jump_scores(t, y):
+    """How far each increment ``y[k] - y[k-1]`` stands out, in robust sigmas.
+
+    Pixels turn hot one by one, so the counts walk about the growth line and neighbouring
+    residuals are correlated; a step, in contrast, sits in a single increment. Each
+    increment minus the median growth, scaled by the square root of its time span, is
+    compared with the robust scatter of all of them. Entry ``k - 1`` scores the step
+    before epoch ``k``.
+    """
+    d, dt = np.diff(y), np.diff(t)
+    dt = np.where(dt > 0, dt, np.min(dt[dt > 0]) if np.any(dt > 0) else 1.0)
+    growth = np.median(d / dt)
+    u = (d - growth * dt) / np.sqrt(dt)
+    sigma = float(mad_std(u)) if u.size > 2 else 0.0
+    sigma = max(sigma, 0.5 / np.sqrt(np.median(dt)))  # counts are integers
+    return np.abs(u) / sigma
+
+
 def fit_counts(t, y, *, known_breaks=(), detect=True, step_sigma=6.0, max_steps=3,
                min_segment=2):
     """Fit ``y(t)`` with a common slope across steps.
@@ -115,7 +133,8 @@ def fit_counts(t, y, *, known_breaks=(), detect=True, step_sigma=6.0, max_steps=
     detect : bool
         Also look for further steps.
     step_sigma : float
-        A detected step must be this many residual scatters tall.
+        A detected step must stand out of the increments of the counts by this many
+        robust sigmas (see `_jump_scores`) and lower the information criterion.
     max_steps : int
         At most this many detected steps.
     min_segment : int
@@ -125,15 +144,16 @@ def fit_counts(t, y, *, known_breaks=(), detect=True, step_sigma=6.0, max_steps=
     y = np.asarray(y, dtype=float)
     breaks = sorted(set(int(b) for b in known_breaks))
     current = _result(t, y, breaks)
-    if not detect:
+    if not detect or t.size < 2 * min_segment:
         return current
+    scores = _jump_scores(t, y)
     beta, _, scale = _robust_fit(t, y, breaks)
     bic = _bic(t, y, beta, breaks, scale)
     for _ in range(max_steps):
         best = None
         bounds = [0, *breaks, t.size]
         for k in range(min_segment, t.size - min_segment + 1):
-            if k in breaks:
+            if k in breaks or scores[k - 1] < step_sigma:
                 continue
             # both new segments must keep ``min_segment`` epochs
             lo = max(b for b in bounds if b < k)
@@ -146,13 +166,9 @@ def fit_counts(t, y, *, known_breaks=(), detect=True, step_sigma=6.0, max_steps=
             beta, _, scale = _robust_fit(t, y, trial)
             value = _bic(t, y, beta, trial, scale)
             if best is None or value < best[0]:
-                best = (value, trial, beta, scale, k)
+                best = (value, trial)
         if best is None or best[0] >= bic:
             break
-        value, trial, beta, scale, k = best
-        step = beta[trial.index(k) + 1] - beta[trial.index(k)]
-        if abs(step) < step_sigma * scale:
-            break
-        breaks, bic = trial, value
+        bic, breaks = best
         current = _result(t, y, breaks)
     return current

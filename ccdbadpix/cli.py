@@ -370,13 +370,41 @@ def _print_class_recovery(sim, res, seconds):
           f"accuracy {accuracy:.4f}; {len(res.cosmic_rays)} cosmic-ray events")
 
 
+def _print_trend_recovery(sim, trend):
+    """The demo's trending report: fitted growth and steps against the truth."""
+    from .trending import month
+
+    ny, nx = sim.frames[0].shape
+    print(f"hot-pixel trend: {ny} x {nx} pixels, {len(sim.times)} monthly epochs "
+          f"{sim.times[0].isot[:10]} to {sim.times[-1].isot[:10]}, "
+          f"{int(sim.step.sum())} pixels added at once on {sim.step_time.isot[:10]}:")
+    print(f"  {'threshold':>12}{'fitted pix/month':>20}{'true':>8}{'step found':>12}"
+          f"{'true step':>11}")
+    for row in trend.fits:
+        thr = row["threshold"]
+        true_step = int(np.count_nonzero(sim.step & (sim.amplitude >= thr)))
+        fitted = f"{row['rate'].value:.1f} +- {row['rate_err'].value:.1f}"
+        step = f"{row['step'].value:.0f}" if row["n_steps"] else "none"
+        print(f"  {thr.value:>7g} DN/s{fitted:>20}"
+              f"{sim.realized_rate(thr).to_value(u.pix / month):8.1f}{step:>12}"
+              f"{true_step:>11d}")
+    frac = trend.fits["fraction_per_year"][0].to_value(1 / u.yr)
+    print(f"  {100 * frac:.3g} % of the pixels turn hot (>= 1 DN/s) per year (NIRSpec: "
+          "0.02 %); to keep the risk of an unmasked hot pixel below 10 %, update the mask")
+    for n in (1, 8):
+        cadence = trend.recommend_cadence(0.1, n_stamps=n)
+        print(f"    every {cadence.to_value(month):.2g} months ({cadence.to_value(u.day):.0f} "
+              f"days) for {n} 32x32 stamp{'s' if n > 1 else ''}")
+
+
 def _cmd_demo(args):
     from ._helpers import _atomic_write, _progress
     from .darks import measure_dark_current
     from .hotpixels import find_hot_pixels
     from .plotting import plot_dark_current_histogram
     from .ramps import classify_ramps
-    from .simulate import simulate_darks, simulate_ramps
+    from .simulate import simulate_darks, simulate_hot_pixel_series, simulate_ramps
+    from .trending import trend_hot_pixels
 
     if args.size < 16:
         raise ValueError("--size must be at least 16")
@@ -442,10 +470,34 @@ def _cmd_demo(args):
         _save_figure(ax.figure, out / "ramp_class_map.png", args.overwrite,
                      bbox_inches="tight")
 
+    trend_size = max(256, min(args.size, 1024))
+
+    def trend():
+        # three years of monthly darks with about NIRSpec's density of new hot pixels
+        # (0.02-0.03 % of the pixels per year); half way, a change in how neighbours are
+        # flagged adds a batch of pixels at once (the report's mid-2023 jump)
+        scale = (trend_size / 1024) ** 2
+        sim = simulate_hot_pixel_series(
+            (trend_size, trend_size), 37, start="2022-07-12", new_per_month=25 * scale,
+            initial_hot=round(2000 * scale), heal_fraction=0.1,
+            intermittent=round(100 * scale), step_time="2024-01-20",
+            step_pixels=round(600 * scale), noise=0.02 * u.DN / u.s, seed=args.seed)
+        results["trend_sim"] = sim
+        results["trend"] = trend_hot_pixels(sim.frames, progress=False)
+
+    def write_trend():
+        res = results["trend"]
+        res.write(out / "hot_pixel_trend.ecsv", overwrite=args.overwrite)
+        _save_figure(res.plot(), out / "trend_counts.png", args.overwrite)
+        ax = res.plot_risk(n_stamps=(1, 8), max_risk=0.1)
+        _save_figure(ax.figure, out / "trend_risk.png", args.overwrite, bbox_inches="tight")
+
     steps = [("simulating darks", simulate), ("finding hot pixels", find),
              ("writing masks", write), ("drawing figures", figures),
              ("simulating and classifying ramps", classify),
-             ("writing the ramp mask and map", write_classes)]
+             ("writing the ramp mask and map", write_classes),
+             ("simulating and trending three years of darks", trend),
+             ("writing the trend table and figures", write_trend)]
     for label, step in _progress(steps, enabled=not args.no_progress):
         if args.no_progress:
             print(f"{label} ...")
@@ -473,8 +525,10 @@ def _cmd_demo(args):
           f"precision {np_p:.3f}, recall {np_r:.3f}")
     print(f"  cross neighbours flagged OTHER_BAD_PIXEL: {cross.meta['NNEIGH']}")
     _print_class_recovery(results["ramp_sim"], results["classes"], results["classify_time"])
+    _print_trend_recovery(results["trend_sim"], results["trend"])
     print(f"wrote {out}/hot_pixels.fits, hot_pixels_jwst_mask.fits, hot_pixel_map.png, "
-          f"dark_current_histogram.png, ramp_dq_mask.fits, ramp_class_map.png in "
+          f"dark_current_histogram.png, ramp_dq_mask.fits, ramp_class_map.png, "
+          f"hot_pixel_trend.ecsv, trend_counts.png, trend_risk.png in "
           f"{time.perf_counter() - start:.1f} s")
     return 0
 

@@ -1,6 +1,7 @@
 """Dark frames in, dark-current maps out: inputs, units, exposure times, saturation."""
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
         path = Path(dark)
         if not path.exists():
             raise FileNotFoundError(f"{label}: no file at {path}")
-        dark = CCDData.read(path, unit=unit) if unit is not None else _read_ccd(path, label)
+        dark = _read_ccd(path, label, unit)
         name = path.name
     if isinstance(dark, NDData):
         values = np.asarray(dark.data)
@@ -140,11 +141,17 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
     return _Dark(values, dunit, exptime, bad, name, is_rate, header)
 
 
-def _read_ccd(path, label):
-    try:
-        return CCDData.read(path)
-    except ValueError as exc:
-        raise ValueError(f"{label}: {path} has no BUNIT; give unit=") from exc
+def _read_ccd(path, label, unit=None):
+    from astropy.wcs import FITSFixedWarning
+
+    with warnings.catch_warnings():  # e.g. 'datfix' setting MJD-OBS from DATE-OBS
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        if unit is not None:
+            return CCDData.read(path, unit=unit)
+        try:
+            return CCDData.read(path)
+        except ValueError as exc:
+            raise ValueError(f"{label}: {path} has no BUNIT; give unit=") from exc
 
 
 def _load_darks(darks, unit=None, exposure_time=None, exposure_key="EXPTIME"):

@@ -33,7 +33,9 @@ class HotPixelTrend:
         ``unmeasured`` (NaN or masked pixels, which keep their previous state).
     fits : `~astropy.table.QTable`
         One row per threshold: ``threshold``, ``rate`` and ``rate_err`` (pix/month,
-        the common slope across steps), ``fraction_per_year`` (of ``n_pixels``),
+        the common slope across steps; the error is the larger of the fit's and the
+        counting noise of the pixels turning hot or healing, ``sqrt(6 N / 5) / T`` for
+        N such pixels over T months), ``fraction_per_year`` (of ``n_pixels``),
         ``intercept`` (fitted count at the first epoch), ``n_steps``, ``step`` (their
         total height), ``scatter`` (robust residual scatter) and ``new_rate`` (pixels
         hot for the first time per month, epochs with a step left out).
@@ -59,10 +61,10 @@ class HotPixelTrend:
     threshold     rate      rate_err  n_steps
       DN / s  pix / month pix / month
     --------- ----------- ----------- -------
-          1.0        9.62        0.37       0
-          3.0        7.63        0.35       0
-         10.0        6.80        0.29       0
-        100.0        3.24        0.26       0
+          1.0        9.62        1.75       0
+          3.0        7.63        1.63       0
+         10.0        6.80        1.49       0
+        100.0        3.24        1.21       0
     """
 
     def __init__(self):
@@ -107,8 +109,16 @@ class HotPixelTrend:
             keep[list(result.breaks)] = False
             dt = np.diff(t, prepend=t[0])
             new_rate = new[keep].sum() / dt[keep].sum() if dt[keep].sum() > 0 else np.nan
+            # counting noise: pixels turn hot (and heal) one by one, so the counts
+            # are a random walk about the line and their residuals are correlated. A
+            # least-squares slope through such a walk has variance 6 lam / (5 T) for
+            # lam events per month over T months; quote at least that.
+            events = new[keep].sum() + np.count_nonzero(self.healed(label))
+            span = dt[keep].sum()
+            walk = np.sqrt(1.2 * events) / span if span > 0 else np.nan
+            slope_err = max(result.slope_err, walk) if np.isfinite(walk) else result.slope_err
             offs = result.offsets
-            rows.append((self._level_value(j), result.slope, result.slope_err,
+            rows.append((self._level_value(j), result.slope, slope_err,
                          result.slope * 12 / self.n_pixels, offs[0], len(result.breaks),
                          offs[-1] - offs[0], result.scatter, new_rate))
             for i, k in enumerate(result.breaks):

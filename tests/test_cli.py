@@ -8,6 +8,7 @@ import astropy.units as u
 import numpy as np
 import pytest
 from astropy.io import fits
+from astropy.table import QTable
 
 import ccdbadpix
 from ccdbadpix import DQ, DQMask, classify_ramps, find_hot_pixels
@@ -42,7 +43,7 @@ def test_version_and_help(capsys):
     assert capsys.readouterr().out.strip() == f"ccdbadpix {ccdbadpix.__version__}"
     assert main([]) == 0
     text = capsys.readouterr().out
-    for command in ("hot", "classify", "cluster", "info", "demo"):
+    for command in ("hot", "classify", "cluster", "trend", "info", "demo"):
         assert command in text
 
 
@@ -243,5 +244,18 @@ def test_demo(tmp_path, capsys):
     assert float(rows["good"][4]) > 0.95
     mask = DQMask.read(out / "ramp_dq_mask.fits")
     assert mask.shape == (128, 128) and mask.counts()["HOT"] > 0
+    # the trend over three simulated years: fitted growth next to the truth, the step
+    trend = text.split("hot-pixel trend:")[1]
+    rows = [line.split() for line in trend.splitlines()[2:6]]
+    assert [r[0] for r in rows] == ["1", "3", "10", "100"]
+    for row in rows:
+        fitted, err, true = float(row[2]), float(row[4]), float(row[5])
+        assert abs(fitted - true) < 4 * err
+        assert row[6] != "none" and abs(float(row[6]) - float(row[7])) <= 0.3 * float(row[7])
+    assert "months" in trend and "32x32 stamps" in trend
+    table = QTable.read(out / "hot_pixel_trend.ecsv")
+    assert len(table) == 37 and table["count_1"][-1] > table["count_1"][0]
+    for name in ("trend_counts.png", "trend_risk.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
     assert main(["demo", "--out", str(out), "--size", "128", "--no-progress"]) == 2
     assert "already exists" in capsys.readouterr().err
