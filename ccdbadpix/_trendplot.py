@@ -17,13 +17,17 @@ def _level_text(trend, j):
     return f">= {trend.thresholds[j].value:g} {trend.thresholds.unit.to_string()}"
 
 
-def plot_counts(trend, fig=None):
-    """One panel per threshold: counts (dots), fitted common-slope line, steps (dashed)."""
+def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
+    """One panel per threshold: counts (dots), fitted common-slope line, steps (dashed);
+    with ``risk``, a risk-against-interval panel on the right."""
     plt = _pyplot()
     n = len(trend._labels)
     if fig is None:
-        fig = plt.figure(figsize=(7.5, 1.2 + 1.9 * n))
-    axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
+        fig = plt.figure(figsize=(12.5 if risk else 7.5, 1.4 + 1.9 * n))
+    grid = fig.add_gridspec(n, 2 if risk else 1, width_ratios=[1.35, 1] if risk else None)
+    axes = []
+    for j in range(n):
+        axes.append(fig.add_subplot(grid[j, 0], sharex=axes[0] if axes else None))
     dates = trend.table["time"].datetime64
     for j, ax in enumerate(axes):
         label = trend._labels[j]
@@ -44,19 +48,30 @@ def plot_counts(trend, fig=None):
         ax.set_ylabel("pixels")
         ax.set_title(f"pixels {_level_text(trend, j)}", fontsize="medium", loc="left")
         ax.legend(loc="best", fontsize="small")
+        if j < n - 1:
+            ax.tick_params(labelbottom=False)
     axes[-1].set_xlabel("date")
-    fig.autofmt_xdate()
+    for tick in axes[-1].get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+    if risk:
+        plot_risk(trend, n_stamps=n_stamps, max_risk=max_risk, ax=fig.add_subplot(grid[:, 1]))
     fig.tight_layout()
     return fig
 
 
-def plot_risk(trend, max_interval=2 * u.yr, stamp_shape=(32, 32), n_stamps=(1, 8),
+def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
               max_risk=None, threshold=None, ax=None):
     """Risk that a stamp holds an unmasked hot pixel against the update interval."""
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.2))
-    top = u.Quantity(max_interval).to_value(month)
+    if max_interval is None:  # a few times the longest cadence, within 1 month - 5 years
+        cadence = trend.recommend_cadence(max_risk or 0.5, stamp_shape,
+                                          int(np.min(n_stamps)), threshold)
+        top = float(np.clip(3 * cadence.to_value(month), 1, 60)) if np.isfinite(cadence) else 24
+    else:
+        top = u.Quantity(max_interval).to_value(month)
     if not top > 0:
         raise ValueError(f"max_interval must be a positive time, got {max_interval}")
     grid = np.linspace(0, top, 200) * month

@@ -466,26 +466,74 @@ class HotPixelTrend:
                                                            overwrite=True), overwrite)
 
     # -- figures -------------------------------------------------------------------
-    def plot(self, fig=None):
-        """Counts against time per threshold, with the fitted lines and steps.
+    def plot(self, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
+        """Counts against time per threshold with the fits and steps, and the risk.
 
-        The NIRSpec report's Figure 1: one panel per threshold. Needs matplotlib.
+        The left column is the NIRSpec report's Figure 1: one panel per threshold with
+        the counts, the fitted line of common slope (broken at the steps) and the steps.
+        With ``risk``, the right panel is `plot_risk` for the lowest threshold. Needs
+        matplotlib.
+
+        Parameters
+        ----------
+        fig : `matplotlib.figure.Figure`, optional
+            Figure to draw in (empty); default: a new one.
+        risk : bool, optional
+            Add the risk-against-interval panel. Default True.
+        max_risk : float, optional
+            Risk marked in the risk panel, with the cadence it implies. Default 0.1.
+        n_stamps : sequence of int, optional
+            Numbers of 32x32 stamps drawn in the risk panel. Default (1, 8).
 
         Returns
         -------
         fig : `matplotlib.figure.Figure`
+
+        Examples
+        --------
+        >>> from ccdbadpix import trend_hot_pixels
+        >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+        >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+        >>> fig = trend_hot_pixels(sim.frames).plot()
+        >>> len(fig.axes)  # four thresholds and the risk
+        5
         """
         from ._trendplot import plot_counts
 
-        return plot_counts(self, fig=fig)
+        return plot_counts(self, fig=fig, risk=risk, max_risk=max_risk, n_stamps=n_stamps)
 
-    def plot_risk(self, max_interval=2 * u.yr, stamp_shape=(32, 32), n_stamps=(1, 8),
+    def plot_risk(self, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
                   max_risk=None, threshold=None, ax=None):
         """Risk of an unmasked hot pixel in a stamp against the mask-update interval.
+
+        Parameters
+        ----------
+        max_interval : `~astropy.units.Quantity`, optional
+            Right end of the interval axis; default: three times the cadence of the
+            fewest stamps (1 month to 5 years).
+        stamp_shape : tuple of int, optional
+            Stamp size, default (32, 32).
+        n_stamps : sequence of int, optional
+            One curve per number of stamps. Default (1, 8).
+        max_risk : float, optional
+            Draw this risk and the cadence it implies for each curve.
+        threshold : optional
+            Which threshold's growth (default: the lowest).
+        ax : `matplotlib.axes.Axes`, optional
+            Axes to draw in; default: a new figure.
 
         Returns
         -------
         ax : `matplotlib.axes.Axes`
+
+        Examples
+        --------
+        >>> from ccdbadpix import trend_hot_pixels
+        >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+        >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+        >>> ax = trend_hot_pixels(sim.frames).plot_risk(max_risk=0.1)
+        >>> [line.get_label() for line in ax.get_lines()][:2]
+        ['1 stamp of 32x32', '8 stamps of 32x32']
         """
         from ._trendplot import plot_risk
 
@@ -495,9 +543,25 @@ class HotPixelTrend:
     def plot_first_hot(self, threshold=None, ax=None):
         """Map of when each pixel first turned hot (colour = date), intermittent ringed.
 
+        Parameters
+        ----------
+        threshold : optional
+            Which threshold (default: the lowest).
+        ax : `matplotlib.axes.Axes`, optional
+            Axes to draw in; default: a new figure.
+
         Returns
         -------
         ax : `matplotlib.axes.Axes`
+
+        Examples
+        --------
+        >>> from ccdbadpix import trend_hot_pixels
+        >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+        >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+        >>> ax = trend_hot_pixels(sim.frames).plot_first_hot()
+        >>> ax.get_title()
+        'pixels >= 1 DN / s: first seen hot'
         """
         from ._trendplot import plot_first_hot
 

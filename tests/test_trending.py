@@ -305,7 +305,7 @@ def test_bad_input_gives_clear_errors(series, tmp_path):
     with pytest.raises(ValueError, match="steps must be"):
         trend_hot_pixels(frames, steps="yes")
     with pytest.raises(ValueError, match="not between the first"):
-        trend_hot_pixels(frames, steps=["2030-01-01"])
+        trend_hot_pixels(frames, steps=["2019-01-01"])
     with pytest.raises(TypeError, match="thresholds must be a Quantity"):
         trend_hot_pixels(frames, thresholds=[1, 3])
     path = tmp_path / "plain_mask.fits"
@@ -361,3 +361,30 @@ def test_real_nircam_masks_trended(shared_data):
     assert trend.n_pixels == 2048**2 - (2048**2 - 2032**2)
     assert trend.table["time"][2].isot.startswith("2023-07-10")
     assert np.isfinite(trend.fits["rate"][0].value)
+
+
+# ------------------------------------------------------------------------------ figures
+def test_figures_show_the_fit_the_steps_and_the_risk(stepped):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    trend = trend_hot_pixels(stepped.frames, progress=False)
+    fig = trend.plot(max_risk=0.1)
+    counts_axes, risk_ax = fig.axes[:4], fig.axes[4]
+    step_epoch = int(np.searchsorted(stepped.times.mjd, Time("2024-01-20").mjd))
+    for j, ax in enumerate(counts_axes):
+        label = f"{THRESHOLDS[j].value:g}"
+        dots, first, second = ax.get_lines()[:3]
+        assert np.array_equal(dots.get_ydata(), trend.table[f"count_{label}"])
+        model = trend.model(THRESHOLDS[j])
+        assert np.allclose(first.get_ydata(), model[:step_epoch])  # broken at the step
+        assert np.allclose(second.get_ydata(), model[step_epoch:])
+        assert f"{trend.fits['rate'][j].value:.1f}" in first.get_label()
+        assert "step" in [line.get_label() for line in ax.get_lines()]
+    one = risk_ax.get_lines()[0]
+    months = one.get_xdata() * month
+    assert np.allclose(one.get_ydata(), 100 * trend.unmasked_risk(months))
+    plt.close(fig)
+    ax = trend.plot_first_hot(100 * DN_S)
+    assert ax.collections[0].get_offsets().shape[0] == int(trend.ever_hot(100 * DN_S).sum())
+    plt.close(ax.figure)
