@@ -102,6 +102,25 @@ def _result(t, y, breaks):
                     residuals=y - _design(t, breaks) @ beta)
 
 
+def _increments(t, y, skip=()):
+    """Increments less the median growth, per square root of their time span."""
+    d, dt = np.diff(y), np.diff(t)
+    dt = np.where(dt > 0, dt, np.min(dt[dt > 0]) if np.any(dt > 0) else 1.0)
+    keep = np.ones(d.size, bool)
+    keep[[k - 1 for k in skip]] = False
+    growth = np.median(d[keep] / dt[keep]) if keep.any() else 0.0
+    u = (d - growth * dt) / np.sqrt(dt)
+    floor = 0.5 / np.sqrt(np.median(dt))  # counts are integers
+    sigma = float(mad_std(u[keep])) if keep.sum() > 2 else 0.0
+    return u, max(sigma, floor)
+
+
+def increment_scatter(t, y, breaks=()):
+    """Robust scatter of the epoch-to-epoch changes of ``y`` per square root of time,
+    the steps at ``breaks`` left out."""
+    return _increments(np.asarray(t, float), np.asarray(y, float), breaks)[1]
+
+
 def _jump_scores(t, y):
     """How far each increment ``y[k] - y[k-1]`` stands out, in robust sigmas.
 
@@ -111,12 +130,7 @@ def _jump_scores(t, y):
     compared with the robust scatter of all of them. Entry ``k - 1`` scores the step
     before epoch ``k``.
     """
-    d, dt = np.diff(y), np.diff(t)
-    dt = np.where(dt > 0, dt, np.min(dt[dt > 0]) if np.any(dt > 0) else 1.0)
-    growth = np.median(d / dt)
-    u = (d - growth * dt) / np.sqrt(dt)
-    sigma = float(mad_std(u)) if u.size > 2 else 0.0
-    sigma = max(sigma, 0.5 / np.sqrt(np.median(dt)))  # counts are integers
+    u, sigma = _increments(t, y)
     return np.abs(u) / sigma
 
 

@@ -169,29 +169,33 @@ class _Tracker:
 
     HOT, EVER, HEALED, INTERMITTENT = 1, 2, 4, 8
 
-    def __init__(self, n_levels, shape):
+    def __init__(self, n_levels, shape, n_epochs):
         self.state = np.zeros((n_levels, *shape), dtype=np.uint8)
-        self.first = np.full((n_levels, *shape), -1, dtype=np.int32)
+        dtype = np.int16 if n_epochs < 2**15 else np.int32
+        self.first = np.full((n_levels, *shape), -1, dtype=dtype)
         self.n = 0
 
     def update(self, level, hot, measured):
-        """Fold in one epoch's hot map of one level; return (count, new, returned, healed)."""
+        """Fold in one epoch's hot map of one level; return (count, new, returned, healed).
+
+        Whole-array bit operations on the uint8 state (bit 0 hot now, 1 ever hot, 2 has
+        healed, 3 intermittent), so every epoch costs a few passes over the image.
+        """
         state = self.state[level]
-        was_hot = (state & self.HOT) != 0
+        was = state & np.uint8(self.HOT)
         if measured is not None:  # unmeasured pixels keep their previous state
-            hot = np.where(measured, hot, was_hot)
-        ever = (state & self.EVER) != 0
-        healed_before = (state & self.HEALED) != 0
-        turned_on = hot & ~was_hot
-        new = turned_on & ~ever
-        returned = turned_on & ever
-        healed = was_hot & ~hot
-        self.first[level][new] = self.n
-        state[returned & healed_before] |= self.INTERMITTENT
-        state[healed] |= self.HEALED
-        state[hot] |= self.HOT | self.EVER
-        state[~hot] &= np.uint8(~self.HOT & 0xFF)
-        count = int(np.count_nonzero(hot if measured is None else hot & measured))
+            hot = np.where(measured, hot, was.view(bool))
+        h = np.ascontiguousarray(hot, dtype=bool).view(np.uint8)
+        ever = (state >> 1) & np.uint8(1)
+        on = h & (was ^ np.uint8(1))
+        new = on & (ever ^ np.uint8(1))
+        returned = on & ever
+        healed = was & (h ^ np.uint8(1))
+        comeback = returned & (state >> 2)  # hot again after having healed
+        np.copyto(self.first[level], self.n, where=new.view(bool))
+        state &= np.uint8(0xFF ^ self.HOT)
+        state |= h | (h << 1) | (healed << 2) | (comeback << 3)
+        count = int(np.count_nonzero(h if measured is None else h.view(bool) & measured))
         return (count, int(np.count_nonzero(new)), int(np.count_nonzero(returned)),
                 int(np.count_nonzero(healed)))
 
@@ -206,6 +210,26 @@ def _rate_loader(gain, unit, exposure_key):
         return _combine(loaded, gain=gain)
 
     return load
+
+
+def _at_least(value, dtype):
+    """The smallest number of ``dtype`` at or above ``value``: ``x >= it`` in that dtype
+    is ``x >= value`` exactly, without converting the image to float64."""
+    if dtype != np.float32:
+        return value
+    v = np.float32(value)
+    return np.nextafter(v, np.float32(np.inf)) if v < value else v
+
+
+def _median(data, finite):
+    """Median of the measured rates; above 1 Mpix, of every 4th pixel in x and y."""
+    if not finite.any():
+        return np.nan
+    if data.size > 1_000_000:
+        data, finite = data[::4, ::4], finite[::4, ::4]
+        if not finite.any():
+            return np.nan
+    return float(np.median(data[finite]))
 
 
 def _rate_threshold_values(levels, work_unit, gain):
@@ -360,12 +384,12 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
             finite = np.isfinite(data)
             measured = None if finite.all() else finite
             with np.errstate(invalid="ignore"):
-                hots = [data >= v for v in thr_values]
+                hots = [data >= _at_least(v, data.dtype) for v in thr_values]
             unmeasured[k] = data.size - int(np.count_nonzero(finite))
-            medians[k] = float(np.nanmedian(data)) if finite.any() else np.nan
+            medians[k] = _median(data, finite)
         if shape is None:
             shape = data.shape
-            tracker = _Tracker(n_lev, shape)
+            tracker = _Tracker(n_lev, shape, n_ep)
         elif data.shape != shape:
             raise ValueError(f"the epochs have different shapes: {epochs[0].name} {shape}, "
                              f"{epoch.name} {data.shape}")

@@ -7,6 +7,7 @@ from astropy.table import QTable
 from astropy.time import Time
 
 from ._helpers import _atomic_write, month
+from ._trendfit import increment_scatter
 from .dqflags import DQ
 from .mask import DQMask
 
@@ -29,19 +30,22 @@ class HotPixelTrend:
         the thresholds' unit, the flag names for masks) ``count_T`` (pixels above the
         threshold), ``new_T`` (hot for the first time), ``returned_T`` (hot again after
         having healed), ``healed_T`` (hot at the previous epoch, not now); the last three
-        are masked at the first epoch. Rate inputs add ``median_rate`` and
-        ``unmeasured`` (NaN or masked pixels, which keep their previous state).
+        are masked at the first epoch. Rate inputs add ``median_rate`` (of the measured
+        pixels; above 1 Mpix, of every 4th pixel in x and y) and ``unmeasured`` (NaN or
+        masked pixels, which keep their previous state).
     fits : `~astropy.table.QTable`
         One row per threshold: ``threshold``, ``rate`` and ``rate_err`` (pix/month,
         the common slope across steps; the error is the larger of the fit's and the
         counting noise of the pixels turning hot or healing, ``sqrt(6 N / 5) / T`` for
         N such pixels over T months), ``fraction_per_year`` (of ``n_pixels``),
         ``intercept`` (fitted count at the first epoch), ``n_steps``, ``step`` (their
-        total height), ``scatter`` (robust residual scatter) and ``new_rate`` (pixels
+        total size, see ``steps``), ``scatter`` (robust residual scatter) and ``new_rate`` (pixels
         hot for the first time per month, epochs with a step left out).
     steps : `~astropy.table.QTable`
         One row per step: ``threshold``, ``time`` (known date, or midway between the
-        epochs around a detected step), ``size``, ``size_err``, ``known``.
+        epochs around a detected step), ``size`` (the jump of the counts across the step
+        less the fitted growth over the gap), ``size_err`` (from the scatter of the
+        epoch-to-epoch changes and ``rate_err``), ``known``.
     thresholds : `~astropy.units.Quantity` or list of str
         The levels: rate thresholds, or the mask flags counted.
     n_pixels : int
@@ -117,19 +121,25 @@ class HotPixelTrend:
             span = dt[keep].sum()
             walk = np.sqrt(1.2 * events) / span if span > 0 else np.nan
             slope_err = max(result.slope_err, walk) if np.isfinite(walk) else result.slope_err
+            sigma_inc = increment_scatter(t, y, result.breaks)
             offs = result.offsets
             rows.append((self._level_value(j), result.slope, slope_err,
                          result.slope * 12 / self.n_pixels, offs[0], len(result.breaks),
-                         offs[-1] - offs[0], result.scatter, new_rate))
-            for i, k in enumerate(result.breaks):
+                         None, result.scatter, new_rate))
+            for k in result.breaks:
                 is_known = k in breaks
                 if is_known:
                     when = known_steps[breaks.index(k)]
                 else:
                     when = Time((time[k - 1].mjd + time[k].mjd) / 2, format="mjd", scale="utc")
-                size_err = float(np.hypot(result.offsets_err[i + 1], result.offsets_err[i]))
-                step_rows.append((self._level_value(j), when.utc.isot,
-                                  offs[i + 1] - offs[i], size_err, is_known))
+                # the jump of the counts across the step less the growth over the gap:
+                # neighbouring epochs share all but the pixels that turned hot between
+                # them, so this is more precise than the difference of the offsets
+                gap = t[k] - t[k - 1]
+                size = (y[k] - y[k - 1]) - result.slope * gap
+                size_err = float(np.hypot(sigma_inc * np.sqrt(gap), slope_err * gap))
+                step_rows.append((self._level_value(j), when.utc.isot, size, size_err,
+                                  is_known))
         names = ("threshold", "rate", "rate_err", "fraction_per_year", "intercept", "n_steps",
                  "step", "scatter", "new_rate")
         cols = list(zip(*rows, strict=True))
@@ -140,7 +150,10 @@ class HotPixelTrend:
         fits["fraction_per_year"] = np.array(cols[3]) / u.yr
         fits["intercept"] = np.array(cols[4]) * u.pix
         fits["n_steps"] = np.array(cols[5], dtype=int)
-        fits["step"] = np.array(cols[6]) * u.pix
+        totals = {}
+        for row in step_rows:
+            totals[str(row[0])] = totals.get(str(row[0]), 0.0) + row[2]
+        fits["step"] = np.array([totals.get(str(v), 0.0) for v in cols[0]]) * u.pix
         fits["scatter"] = np.array(cols[7]) * u.pix
         fits["new_rate"] = np.array(cols[8]) * _PIX_MONTH
         for name in ("rate", "rate_err", "new_rate", "intercept", "step", "scatter"):
