@@ -13,6 +13,7 @@ from astropy import units as u
 from astropy.table import MaskedColumn, QTable
 from astropy.time import Time
 
+from . import __version__
 from ._helpers import _progress, month
 from ._trendfit import fit_counts
 from ._trendinput import _assign_times, _describe, _load_mask
@@ -348,6 +349,14 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         raise ValueError(f"step_sigma must be positive, got {step_sigma!r}")
     if int(max_steps) != max_steps or max_steps < 0:
         raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
+    known = None if steps is None or isinstance(steps, str) else [
+        _assign_step_date(s, i) for i, s in enumerate(steps)]
+    first_mjd, last_mjd = epochs[0].time.utc.mjd, epochs[-1].time.utc.mjd
+    for date in known or ():
+        if not first_mjd <= date.utc.mjd < last_mjd:
+            raise ValueError(f"step date {date.utc.isot[:10]} is not between the first "
+                             f"({epochs[0].time.utc.isot[:10]}) and last "
+                             f"({epochs[-1].time.utc.isot[:10]}) epochs")
 
     n_ep, n_lev = len(epochs), len(labels)
     counts = np.zeros((n_ep, n_lev), dtype=np.int64)
@@ -375,7 +384,7 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         else:
             dc = load_rate(epoch)
             if rate_unit is None:
-                rate_unit = dc.unit
+                rate_unit, gain_used = dc.unit, dc.gain
                 thr_values = _rate_threshold_values(level_values, rate_unit, dc.gain)
             elif dc.unit != rate_unit:
                 raise u.UnitsError(f"{epoch.name} gives rates in {dc.unit} but earlier "
@@ -415,12 +424,19 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
             table[f"{name}_{label}"] = MaskedColumn(values[:, j], mask=first,
                                                     description=f"pixels {what}: {text}")
     if kind == "rate":
-        table["median_rate"] = medians * rate_unit
+        from .darks import _convert_factor
+
+        to_thresholds = _convert_factor(rate_unit, level_values.unit, gain_used, "median")
+        table["median_rate"] = medians * to_thresholds * level_values.unit
         table["unmeasured"] = unmeasured
     n_pixels = int(np.prod(shape)) - (int(np.count_nonzero(not_science))
                                       if not_science is not None else 0)
-    known = None if steps is None or isinstance(steps, str) else [
-        _assign_step_date(s, i) for i, s in enumerate(steps)]
+    table.meta.update({
+        "creator": f"ccdbadpix {__version__} trend_hot_pixels",
+        "kind": kind, "n_pixels": n_pixels,
+        "levels": ([f"{v:g}" for v in level_values] if kind == "rate" else labels),
+        "step_search": ("auto" if steps == "auto" else "none" if known is None
+                  else [d.utc.isot[:19] for d in known])})
     return HotPixelTrend._build(
         table=table, labels=labels, levels=level_values, kind=kind, tracker=tracker,
         n_pixels=n_pixels, known_steps=known, detect=steps == "auto",
