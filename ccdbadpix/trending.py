@@ -436,7 +436,7 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         "kind": kind, "n_pixels": n_pixels,
         "levels": ([f"{v:g}" for v in level_values] if kind == "rate" else labels),
         "step_search": ("auto" if steps == "auto" else "none" if known is None
-                  else [d.utc.isot[:19] for d in known])})
+                        else [d.utc.isot[:19] for d in known])})
     return HotPixelTrend._build(
         table=table, labels=labels, levels=level_values, kind=kind, tracker=tracker,
         n_pixels=n_pixels, known_steps=known, detect=steps == "auto",
