@@ -388,3 +388,25 @@ def test_figures_show_the_fit_the_steps_and_the_risk(stepped):
     ax = trend.plot_first_hot(100 * DN_S)
     assert ax.collections[0].get_offsets().shape[0] == int(trend.ever_hot(100 * DN_S).sum())
     plt.close(ax.figure)
+
+
+def test_several_exposure_times_per_epoch_and_other_date_forms(series):
+    """An epoch may be darks of several exposure times (combined as in
+    measure_dark_current); dates may be Time, ISO strings or MJD numbers."""
+    epochs = []
+    for frame in series.frames[:4]:
+        rate = np.asarray(frame.data, dtype=np.float64)
+        pair = [CCDData(rate * t, unit="adu", meta={"EXPTIME": t,
+                                                    "DATE-OBS": frame.meta["DATE-OBS"]})
+                for t in (100.0, 1000.0)]
+        epochs.append(pair)
+    trend = trend_hot_pixels(epochs, steps=None, progress=True)
+    for thr in THRESHOLDS:
+        assert np.array_equal(trend.table[f"count_{thr.value:g}"],
+                              series.counts(thr)[:4])
+    mjd = series.times.mjd[:4]
+    for times in (series.times[:4], list(mjd), [t.isot for t in series.times[:4]]):
+        other = trend_hot_pixels([f.data * DN_S for f in series.frames[:4]], times=times,
+                                 steps=None, progress=False)
+        assert np.allclose(other.table["time"].mjd, mjd, atol=1e-6)
+        assert np.array_equal(other.table["count_1"], trend.table["count_1"])
