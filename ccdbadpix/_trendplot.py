@@ -61,14 +61,14 @@ def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
 
 
 def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
-              max_risk=None, threshold=None, ax=None):
+              max_risk=None, threshold=None, ax=None, basis="growth"):
     """Risk that a stamp holds an unmasked hot pixel against the update interval."""
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.2))
     if max_interval is None:  # a few times the longest cadence, within 1 month - 5 years
         cadence = trend.recommend_cadence(max_risk or 0.5, stamp_shape,
-                                          int(np.min(n_stamps)), threshold)
+                                          int(np.min(n_stamps)), threshold, basis)
         top = float(np.clip(3 * cadence.to_value(month), 1, 60)) if np.isfinite(cadence) else 24
     else:
         top = u.Quantity(max_interval).to_value(month)
@@ -78,11 +78,11 @@ def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
     stamp = "x".join(str(s) for s in np.atleast_1d(stamp_shape))
     for n in np.atleast_1d(n_stamps):
         risk = trend.unmasked_risk(grid, stamp_shape=stamp_shape, n_stamps=int(n),
-                                   threshold=threshold)
+                                   threshold=threshold, basis=basis)
         line, = ax.plot(grid.value, 100 * np.asarray(risk),
                         label=f"{int(n)} stamp{'s' if n > 1 else ''} of {stamp}")
         if max_risk is not None:
-            cadence = trend.recommend_cadence(max_risk, stamp_shape, int(n), threshold)
+            cadence = trend.recommend_cadence(max_risk, stamp_shape, int(n), threshold, basis)
             if np.isfinite(cadence) and cadence.value <= top:
                 ax.axvline(cadence.value, color=line.get_color(), ls=":", lw=1)
                 ax.annotate(f"{cadence.value:.1f} mon", (cadence.value, 100 * max_risk),
@@ -92,11 +92,12 @@ def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
         ax.axhline(100 * max_risk, color="0.4", ls="--", lw=1,
                    label=f"max risk {max_risk:.0%}")
     j = trend._index(threshold)
-    frac = trend.fits["fraction_per_year"][j].to_value(1 / u.yr)
+    frac = trend._fraction(threshold, basis).to_value(1 / u.yr)
     ax.set_xlabel("time since the last mask update [months]")
     ax.set_ylabel("risk of an unmasked hot pixel [%]")
-    ax.set_title(f"pixels {_level_text(trend, j)}: {100 * frac:.3g} % of pixels per year",
-                 fontsize="medium")
+    what = "turning hot" if basis == "new" else "net growth"
+    ax.set_title(f"pixels {_level_text(trend, j)}: {100 * frac:.3g} % of pixels per year "
+                 f"({what})", fontsize="medium")
     ax.set_xlim(0, top)
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)

@@ -516,7 +516,7 @@ class HotPixelTrend:
         return plot_counts(self, fig=fig, risk=risk, max_risk=max_risk, n_stamps=n_stamps)
 
     def plot_risk(self, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
-                  max_risk=None, threshold=None, ax=None):
+                  max_risk=None, threshold=None, ax=None, basis="growth"):
         """Risk of an unmasked hot pixel in a stamp against the mask-update interval.
 
         Parameters
@@ -534,6 +534,8 @@ class HotPixelTrend:
             Which threshold's growth (default: the lowest).
         ax : `matplotlib.axes.Axes`, optional
             Axes to draw in; default: a new figure.
+        basis : {"growth", "new"}, optional
+            As in `unmasked_risk`.
 
         Returns
         -------
@@ -551,7 +553,8 @@ class HotPixelTrend:
         from ._trendplot import plot_risk
 
         return plot_risk(self, max_interval=max_interval, stamp_shape=stamp_shape,
-                         n_stamps=n_stamps, max_risk=max_risk, threshold=threshold, ax=ax)
+                         n_stamps=n_stamps, max_risk=max_risk, threshold=threshold, ax=ax,
+                         basis=basis)
 
     def plot_first_hot(self, threshold=None, ax=None):
         """Map of when each pixel first turned hot (colour = date), intermittent ringed.

@@ -385,6 +385,12 @@ def test_figures_show_the_fit_the_steps_and_the_risk(stepped):
     months = one.get_xdata() * month
     assert np.allclose(one.get_ydata(), 100 * trend.unmasked_risk(months))
     plt.close(fig)
+    ax = trend.plot_risk(n_stamps=[8], basis="new", max_interval=3 * u.yr)
+    line = ax.get_lines()[0]
+    assert line.get_xdata()[-1] == pytest.approx(36)
+    assert np.allclose(line.get_ydata(), 100 * trend.unmasked_risk(
+        line.get_xdata() * month, n_stamps=8, basis="new"))
+    plt.close(ax.figure)
     ax = trend.plot_first_hot(100 * DN_S)
     assert ax.collections[0].get_offsets().shape[0] == int(trend.ever_hot(100 * DN_S).sum())
     plt.close(ax.figure)
