@@ -40,10 +40,14 @@ def _label(index, item):
     return f"darks[{index}]"
 
 
+def _has_magic(path):
+    return any(c in str(path) for c in "*?[")
+
+
 def _expand(darks):
     """The list of per-epoch items: paths (globs expanded), objects, or cubes split."""
     if isinstance(darks, str | Path):
-        matches = sorted(glob.glob(str(darks))) if glob.has_magic(str(darks)) else [darks]
+        matches = sorted(glob.glob(str(darks))) if _has_magic(darks) else [darks]
         if not matches:
             raise FileNotFoundError(f"darks: no file matches {darks}")
         return matches
@@ -62,7 +66,7 @@ def _expand(darks):
                         f"glob pattern, got {type(darks).__name__}") from None
     out = []
     for item in items:
-        if isinstance(item, str | Path) and glob.has_magic(str(item)) and not Path(item).exists():
+        if isinstance(item, str | Path) and _has_magic(item) and not Path(item).exists():
             matches = sorted(glob.glob(str(item)))
             if not matches:
                 raise FileNotFoundError(f"darks: no file matches {item}")
