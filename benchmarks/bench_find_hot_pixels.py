@@ -9,31 +9,13 @@ Run: ``python benchmarks/bench_find_hot_pixels.py [--size 4096] [--repeat 5]``
 """
 
 import argparse
-import time
-import tracemalloc
 
 import astropy.units as u
 import numpy as np
+from _timing import best_time, peak_mib  # benchmarks/_timing.py, beside this script
 from astropy.nddata import CCDData
 
 from ccdbadpix import find_hot_pixels
-
-
-def _best(func, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def _peak_mib(func):
-    tracemalloc.start()
-    func()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def main():
@@ -62,7 +44,7 @@ def main():
     # same answer, or the comparison means nothing
     np.testing.assert_array_equal(default().to_boolean(), floor())
 
-    t_floor = _best(floor, args.repeat)
+    t_floor = best_time(floor, args.repeat)
     print(f"find_hot_pixels on a {n} x {n} float32 dark (best of {args.repeat})")
     print(f"{'case':<44s}{'time [s]':>10s}{'ratio':>8s}")
     print(f"{'numpy floor: rate >= threshold':<44s}{t_floor:10.4f}{1.0:8.2f}")
@@ -79,13 +61,13 @@ def main():
         ("  method='sigma'", lambda: find_hot_pixels(dark, method="sigma")),
     ]
     for label, func in cases:
-        t = _best(func, args.repeat if "default" in label else max(1, args.repeat // 2))
+        t = best_time(func, args.repeat if "default" in label else max(1, args.repeat // 2))
         print(f"{label:<44s}{t:10.4f}{t / t_floor:8.2f}")
-    ratio = _best(default, args.repeat) / t_floor
+    ratio = best_time(default, args.repeat) / t_floor
     print(f"default / floor = {ratio:.2f} (target <= 3)")
     input_mib = data.nbytes / 2**20
-    print(f"peak traced memory of the default call: {_peak_mib(default):.0f} MiB "
-          f"(input {input_mib:.0f} MiB; floor {_peak_mib(floor):.0f} MiB)")
+    print(f"peak traced memory of the default call: {peak_mib(default):.0f} MiB "
+          f"(input {input_mib:.0f} MiB; floor {peak_mib(floor):.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -30,12 +30,12 @@ import cProfile
 import pstats
 import tempfile
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
 import astropy.units as u
 import numpy as np
+from _timing import best_time, peak_mib  # benchmarks/_timing.py, beside this script
 from astropy.io import fits
 from astropy.wcs import FITSFixedWarning
 
@@ -44,23 +44,6 @@ from ccdbadpix.simulate import simulate_hot_pixel_series
 
 THRESHOLDS = (1.0, 3.0, 10.0, 100.0)  # DN/s, the defaults of trend_hot_pixels
 DN_S = u.DN / u.s
-
-
-def _best(func, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def _peak_mib(func):
-    tracemalloc.start()
-    func()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def _months(sim):
@@ -138,7 +121,7 @@ def full_detector(size, n_epochs, repeat, profile):
                             ("trend_hot_pixels, CCDData in memory", ours_mem),
                             ("numpy floor, fits.getdata per epoch", floor_fits),
                             ("trend_hot_pixels, FITS paths", ours_fits)):
-            rows.append((label, _best(func, repeat), _peak_mib(func)))
+            rows.append((label, best_time(func, repeat), peak_mib(func)))
         print(f"  (best of {repeat}; ratio = time / the floor on the same input)")
         print(f"  {'case':<38s}{'time [s]':>9s}{'s/epoch':>9s}{'Mpix/s':>9s}{'ratio':>7s}"
               f"{'peak MiB':>10s}{'x epoch':>9s}")
