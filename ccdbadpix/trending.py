@@ -15,7 +15,6 @@ from astropy.time import Time
 
 from . import __version__
 from ._helpers import _progress, month
-from ._trendfit import fit_counts
 from ._trendinput import _assign_times, _describe, _load_mask
 from .dqflags import DQ, flags_to_value
 from .trendresult import HotPixelTrend
@@ -440,8 +439,7 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
     return HotPixelTrend._build(
         table=table, labels=labels, levels=level_values, kind=kind, tracker=tracker,
         n_pixels=n_pixels, known_steps=known, detect=steps == "auto",
-        step_sigma=float(step_sigma), max_steps=int(max_steps), fit=fit_counts,
-        rate_unit=rate_unit)
+        step_sigma=float(step_sigma), max_steps=int(max_steps))
 
 
 def _assign_step_date(value, index):

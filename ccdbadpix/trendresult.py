@@ -7,7 +7,7 @@ from astropy.table import QTable
 from astropy.time import Time
 
 from ._helpers import _atomic_write, month
-from ._trendfit import increment_scatter
+from ._trendfit import fit_counts, increment_scatter
 from .dqflags import DQ
 from .mask import DQMask
 
@@ -76,7 +76,7 @@ class HotPixelTrend:
 
     @classmethod
     def _build(cls, *, table, labels, levels, kind, tracker, n_pixels, known_steps, detect,
-               step_sigma, max_steps, fit, rate_unit):
+               step_sigma, max_steps):
         self = cls.__new__(cls)
         self.table = table
         self.kind = kind
@@ -84,27 +84,21 @@ class HotPixelTrend:
         self.n_pixels = int(n_pixels)
         self._labels = list(labels)
         self._tracker = tracker
-        self._rate_unit = rate_unit
-        self._fit_all(known_steps, detect, step_sigma, max_steps, fit)
+        self._fit_all(known_steps, detect, step_sigma, max_steps)
         return self
 
     # -- fits ----------------------------------------------------------------------
-    def _fit_all(self, known_steps, detect, step_sigma, max_steps, fit):
+    def _fit_all(self, known_steps, detect, step_sigma, max_steps):
         time = self.table["time"]
         t = self.table["months"].to_value(month)
-        breaks = []
-        for date in known_steps or ():
-            k = int(np.searchsorted(time.mjd, date.utc.mjd, side="right"))
-            if k == 0 or k == len(time):
-                raise ValueError(f"step date {date.utc.isot[:10]} is not between the first "
-                                 f"({time[0].isot[:10]}) and last ({time[-1].isot[:10]}) "
-                                 "epochs")
-            breaks.append(k)
+        # trend_hot_pixels checked that every known date lies within the epochs
+        breaks = [int(np.searchsorted(time.mjd, date.utc.mjd, side="right"))
+                  for date in known_steps or ()]
         rows, step_rows, self._fitted = [], [], []
         n = len(t)
         for j, label in enumerate(self._labels):
             y = np.asarray(self.table[f"count_{label}"], dtype=float)
-            result = fit(t, y, known_breaks=breaks, detect=detect, step_sigma=step_sigma,
+            result = fit_counts(t, y, known_breaks=breaks, detect=detect, step_sigma=step_sigma,
                          max_steps=max_steps)
             self._fitted.append(result)
             new = np.asarray(self.table[f"new_{label}"].filled(0), dtype=float)
