@@ -100,6 +100,37 @@ def _design(times):
                 var_hi=float(chi2.isf(1e-6, max(m - 1, 1))) / max(m - 1, 1), w2=1.0 / stt)
 
 
+def _weighted_sum(weights, y):
+    """``weights @ y`` for (K, n) or (n,) weights and (n, P) ramps, in a fixed order.
+
+    A BLAS matrix product may add the groups in an order that depends on how many
+    pixels the call holds (blocking, small-matrix kernels, threads), so a pixel's result
+    would depend on its neighbours in the tile. Here the groups are added one by one
+    with element-wise operations: every pixel gets the same bits whatever the tiling.
+    """
+    w = np.asarray(weights, np.float32)
+    w2 = w[None] if w.ndim == 1 else w
+    out = np.multiply(w2[:, :1], y[0])
+    tmp = np.empty_like(out)
+    for j in range(1, y.shape[0]):
+        np.multiply(w2[:, j:j + 1], y[j], out=tmp)
+        out += tmp
+    return out[0] if w.ndim == 1 else out
+
+
+def _two_columns(tile):
+    """A C-contiguous (n, P) float32 tile with at least two pixels (the first repeated).
+
+    numpy reduces a one-pixel (n, 1) array along the groups by pairwise summation but
+    wider arrays row by row, so a lone pixel would get other bits than the same pixel
+    among others; a repeated column keeps every reduction on the row-by-row path.
+    """
+    tile = np.ascontiguousarray(tile, dtype=np.float32)
+    if tile.shape[1] == 1:
+        tile = np.repeat(tile, 2, axis=1)
+    return tile
+
+
 def _cheap(tile, times, gain, sigma_r):
     """The cheap first pass on a (n, P) float32 tile of counts.
 
@@ -109,17 +140,19 @@ def _cheap(tile, times, gain, sigma_r):
     significant fall), ``rate`` and ``rate_err`` (electron/s) and ``finite``. Costs about
     five passes over the tile.
     """
+    npix = tile.shape[1]
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf ramps: finite=False
-        return _cheap_pass(tile, times, gain, sigma_r)
+        out = _cheap_pass(_two_columns(tile), times, gain, sigma_r)
+    return tuple(a[:npix] for a in out)
 
 
 def _cheap_pass(tile, times, gain, sigma_r):
     des = _design(tuple(times))
     g = np.float32(gain)
-    proj = des["basis"] @ tile  # (2 + k, P) counts
+    proj = _weighted_sum(des["basis"], tile)  # (2 + k, P) counts
     rate = proj[1] * np.float32(g / des["slope_norm"])
     d = np.diff(tile, axis=0)
-    dsq = np.einsum("ij,ij->j", d, d) * (g * g)
+    dsq = (d * d).sum(0) * (g * g)
     dsum = (tile[-1] - tile[0]) * g
     finite = np.isfinite(proj).all(0) & np.isfinite(dsq)
     m, s2 = des["m"], np.float32(sigma_r**2)
@@ -204,7 +237,7 @@ def _basics(y, t, sigma_r):
         np.add(yc[k], dc[k], out=yc[k + 1])
     tc, w = _line_weights(t)
     tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
-    rate = w32 @ yc
+    rate = _weighted_sum(w32, yc)
     span = float(t[-1] - t[0])
     lam = np.maximum(rate, 0)
     shot = lam * np.float32(span / 6)
@@ -212,17 +245,17 @@ def _basics(y, t, sigma_r):
     res_c = yc - yc.mean(0) - rate * tc32[:, None]
     dof = max(n - 2, 1)
     chi2_clean = (res_c * res_c).sum(0) / dof / var_res
-    rate_raw = w32 @ y
+    rate_raw = _weighted_sum(w32, y)
     res_r = y - y.mean(0) - rate_raw * tc32[:, None]
     chi2_raw = (res_r * res_r).sum(0) / dof / var_res
     rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
                        + lam * np.float32(6 / (5 * span)))
     if des["k"]:
         kap = des["kappa"][2:].astype(np.float32)[:, None]
-        c = des["basis"][2:] @ yc
+        c = _weighted_sum(des["basis"][2:], yc)
         z2 = c * c / (np.float32(sigma_r**2) + lam * kap)
         curv = c[0] / np.sqrt(np.float32(sigma_r**2) + lam * kap[0])
-        c_raw = des["basis"][2:] @ y
+        c_raw = _weighted_sum(des["basis"][2:], y)
         lowfreq = (c_raw * c_raw / (np.float32(sigma_r**2) + lam * kap)).mean(0)
         lowfreq_clean = z2.mean(0)
     else:
@@ -355,11 +388,13 @@ def _prepare(tile, gain):
 def features_of(tile, times, gain, read_noise, level_ref):
     """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite)."""
     t = np.asarray(times, dtype=np.float64)
+    npix = tile.shape[1]
+    tile = _two_columns(tile)
     y, finite = _prepare(tile, gain)
     first = np.where(finite, tile[0], 0).astype(np.float32)
     feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref)
     feats[:, ~finite] = 0
-    return feats
+    return feats[:, :npix]
 
 
 def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):

@@ -123,7 +123,8 @@ def _permute_mixture(gm, order):
 
 def _one_thread():
     """Context limiting BLAS/OpenMP threads: the small matrix products of a mixture run
-    faster on one thread than on several contended ones."""
+    faster on one thread than on several contended ones, and give the same bits whatever
+    the caller's thread settings."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
@@ -517,7 +518,8 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
         rng.choice(pixels, max_fit_pixels, replace=False))
     preprocessor = make_pipeline(FunctionTransformer(_signed_log), StandardScaler(),
                                  PCA(svd_solver="full"))
-    z_fit = preprocessor.fit_transform(raw(fit))
+    with _one_thread():  # the same scaling and projection whatever the BLAS threads
+        z_fit = preprocessor.fit_transform(raw(fit))
     weight = None
     if balance:
         keep, weight = _balanced_subset(z_fit, rng)

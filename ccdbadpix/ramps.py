@@ -11,7 +11,7 @@ from scipy.special import ndtr
 
 from ._helpers import _fits_str
 from ._rampio import _load_ramps, _rate_threshold, _resolve_gain
-from ._rampkernel import _basics, _cheap, _features, _prepare
+from ._rampkernel import _basics, _cheap, _features, _prepare, _two_columns
 from .classifier import RampClassifier
 from .dqflags import flags_to_value
 from .mask import DQMask
@@ -87,17 +87,18 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
         step = np.zeros(npix, np.float32)
         todo = np.flatnonzero(~settled & finite)
         if todo.size:
-            sub = tile[:, todo]
+            nt = todo.size
+            sub = _two_columns(tile[:, todo])  # one lone pixel: same bits as among others
             y, _ = _prepare(sub, gain)
             b = _basics(y, t, read_noise)
-            feats = _features(b, t, read_noise, sub[0], level_ref)
+            feats = _features(b, t, read_noise, sub[0], level_ref)[:, :nt]
             p[:, todo] = model.predict_proba(feats.T).T
-            rate[todo], err[todo] = b["rate"], b["rate_err"]
-            z = b["z"]
+            rate[todo], err[todo] = b["rate"][:nt], b["rate_err"][:nt]
+            z = b["z"][:, :nt]
             k = z.argmax(0)
-            has = z[k, np.arange(todo.size)] > b["thr"]
+            has = z[k, np.arange(nt)] > b["thr"]
             group[todo[has]] = k[has] + 1
-            dev = b["d"] - b["mu"] * b["dt"]
+            dev = b["d"][:, :nt] - b["mu"][:nt] * b["dt"]
             step[todo[has]] = dev[k[has], np.flatnonzero(has)]
         probs += p
         rate_sum += np.where(finite, rate, 0)
