@@ -42,8 +42,8 @@ def _fraction_per_year(value):
 
 def _interval_years(interval, name="interval"):
     if not isinstance(interval, u.Quantity) or not interval.unit.is_equivalent(u.yr):
-        raise TypeError(f"{name} must be a time Quantity (e.g. 6 * u.month or 1 * u.yr), "
-                        f"got {interval!r}")
+        raise TypeError(f"{name} must be a time Quantity (e.g. 6 * ccdbadpix.month or "
+                        f"1 * u.yr), got {interval!r}")
     return np.asarray(interval.to_value(u.yr), dtype=float)
 
 
