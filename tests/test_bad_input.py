@@ -45,6 +45,7 @@ def test_api_rejects(case, tmp_path):
         case.call(tmp_path)
     assert re.search(case.match, str(info.value), re.IGNORECASE), (
         f"message does not name {case.match!r}: {info.value}")
+    assert "allow_pickle" not in str(info.value)  # never suggest unsafe loading
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])

@@ -1,0 +1,231 @@
+"""Crafted and damaged model files: `RampClassifier.load` refuses each with a ValueError
+naming the file (never a crash, a hang, or a hint to load pickles), and
+`classify_ramps(model=path)` does the same.
+
+Every file starts from a valid three-tree model (tree 0: node 0 splits into 1 and 4,
+node 1 into 2 and 3, node 4 into 5 and 8, node 5 into 6 and 7) and changes one thing.
+"""
+
+import json
+import zipfile
+
+import numpy as np
+from _bad_input__cases import Case
+
+from ccdbadpix import classify_ramps
+from ccdbadpix.classifier import RampClassifier
+
+
+def _arrays():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = np.where(x[:, 0] > 0.5, "hot", np.where(x[:, 1] > 0, "good", "dead"))
+    model = RampClassifier(3, random_state=0, feature_names=("a", "b", "c")).fit(x, y)
+    arrays = {"header": json.loads(json.dumps(dict(
+        format="ccdbadpix-forest", version=1, classes=list(model.classes),
+        feature_names=list(model.feature_names), train_priors=model.train_priors,
+        n_trees=3, meta={}, params={})))}
+    for k, tree in enumerate(model._trees):
+        for key, value in tree.items():
+            arrays[f"{key}_{k}"] = value.copy()
+    return arrays
+
+
+def _save(tmp_path, arrays, name="model.npz"):
+    arrays = dict(arrays)
+    if isinstance(arrays.get("header"), dict):
+        arrays["header"] = np.array(json.dumps(arrays["header"]))
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def _crafted(change):
+    """A Case call: save the valid arrays after ``change(arrays)`` and load the file."""
+    def call(tmp_path):
+        arrays = _arrays()
+        change(arrays)
+        return RampClassifier.load(_save(tmp_path, arrays))
+    return call
+
+
+def _set(key, index, value):
+    def change(arrays):
+        arrays[key][index] = value
+    return change
+
+
+def _header(**fields):
+    def change(arrays):
+        arrays["header"].update(fields)
+    return change
+
+
+def _drop_header_key(key):
+    def change(arrays):
+        del arrays["header"][key]
+    return change
+
+
+def _replace(key, value):
+    def change(arrays):
+        arrays[key] = value
+    return change
+
+
+def _delete(key):
+    def change(arrays):
+        del arrays[key]
+    return change
+
+
+def _raw_file(content):
+    def call(tmp_path):
+        path = tmp_path / "model.npz"
+        path.write_bytes(content)
+        return RampClassifier.load(path)
+    return call
+
+
+def _truncated(fraction):
+    def call(tmp_path):
+        path = _save(tmp_path, _arrays())
+        data = path.read_bytes()
+        path.write_bytes(data[:int(len(data) * fraction)])
+        return RampClassifier.load(path)
+    return call
+
+
+def _zip_without_model(tmp_path):
+    path = tmp_path / "model.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "not a model")
+    return RampClassifier.load(path)
+
+
+def _pickled_threshold(tmp_path):
+    arrays = _arrays()
+    arrays["threshold_1"] = np.array([object()] * 9, dtype=object)
+    header = np.array(json.dumps(arrays.pop("header")))
+    path = tmp_path / "model.npz"
+    np.savez(path, header=header, **arrays)  # object arrays are pickled by np.savez
+    return RampClassifier.load(path)
+
+
+def _npy_file(tmp_path):
+    path = tmp_path / "model.npz"
+    with open(path, "wb") as fh:
+        np.save(fh, np.arange(10))
+    return RampClassifier.load(path)
+
+
+def _directory(tmp_path):
+    path = tmp_path / "model.npz"
+    path.mkdir()
+    return RampClassifier.load(path)
+
+
+def _classify_with(change):
+    def call(tmp_path):
+        arrays = _arrays()
+        change(arrays)
+        path = _save(tmp_path, arrays)
+        cube = np.random.default_rng(1).normal(100, 5, (6, 4, 4))
+        return classify_ramps(cube, group_time=10, gain=1.0, model=path, progress=False)
+    return call
+
+
+_BIG_N = np.iinfo(np.int32).max
+_MODEL = r"model\.npz"
+_STRUCTURE = [
+    ("negative-left-child", _set("left_0", 0, -5)),
+    ("negative-right-child", _set("right_0", 1, -7)),
+    ("child-beyond-the-end", _set("right_0", 0, 9)),
+    ("child-huge", _set("left_0", 4, _BIG_N)),
+    ("cycle-to-root", _set("left_0", 5, 0)),
+    ("cycle-to-itself", _set("left_0", 4, 4)),
+    ("cycle-to-parent", _set("right_0", 1, 1)),
+    ("child-shared-by-two-parents", _set("left_0", 4, 2)),
+    ("one-child-only", _set("left_0", 4, -1)),
+    ("leaf-with-a-child", _set("left_0", 2, 3)),
+    ("leaf-with-a-feature", _set("feature_0", 2, 1)),
+    ("leaf-without-vote", _set("vote_0", 2, -1)),
+    ("leaf-vote-negative", _set("vote_0", 3, -3)),
+    ("leaf-vote-too-large", _set("vote_0", 3, 3)),
+    ("inner-node-with-vote", _set("vote_0", 0, 1)),
+    ("feature-negative", _set("feature_0", 0, -1)),
+    ("feature-too-large", _set("feature_0", 1, 3)),
+    ("threshold-nan", _set("threshold_2", 0, np.nan)),
+    ("threshold-inf", _set("threshold_2", 1, np.inf)),
+    ("threshold-minus-inf", _set("threshold_1", 0, -np.inf)),
+    ("root-is-a-leaf-of-a-big-tree", _set("left_1", 0, -1)),
+    ("arrays-of-different-lengths", _replace("vote_0", np.zeros(5, np.int16))),
+    ("empty-tree", lambda a: a.update({f"{k}_0": a[f"{k}_0"][:0] for k in
+                                      ("feature", "threshold", "left", "right", "vote")})),
+    ("two-dimensional-array", _replace("left_1", np.zeros((3, 3), np.int32))),
+    ("float-child-indices", _replace("left_2", np.arange(9, dtype=float))),
+    ("string-feature-array", _replace("feature_2", np.array(["a"] * 9))),
+    ("feature-outside-int16", _replace("feature_0", np.full(9, 70000, np.int64))),
+    ("missing-tree-array", _delete("vote_2")),
+    ("missing-threshold", _delete("threshold_0")),
+]
+_HEADER = [
+    ("n-trees-zero", _header(n_trees=0)),
+    ("n-trees-negative", _header(n_trees=-1)),
+    ("n-trees-string", _header(n_trees="3")),
+    ("n-trees-bool", _header(n_trees=True)),
+    ("n-trees-float", _header(n_trees=3.0)),
+    ("n-trees-more-than-stored", _header(n_trees=4)),
+    ("n-trees-missing", _drop_header_key("n_trees")),
+    ("format-other", _header(format="something else")),
+    ("format-missing", _drop_header_key("format")),
+    ("version-too-new", _header(version=99)),
+    ("version-string", _header(version="1")),
+    ("version-zero", _header(version=0)),
+    ("classes-one", _header(classes=["good"])),
+    ("classes-duplicate", _header(classes=["good", "good", "hot"])),
+    ("classes-not-a-list", _header(classes="good,hot,dead")),
+    ("classes-numbers", _header(classes=[1, 2, 3])),
+    ("classes-empty-name", _header(classes=["good", "", "hot"])),
+    ("classes-fewer-than-votes", _header(classes=["dead", "good"])),
+    ("feature-names-empty", _header(feature_names=[])),
+    ("feature-names-duplicate", _header(feature_names=["a", "a", "c"])),
+    ("feature-names-fewer-than-used", _header(feature_names=["a"])),
+    ("priors-nan", _header(train_priors={"good": float("nan")})),
+    ("priors-negative", _header(train_priors={"good": -0.1})),
+    ("priors-above-one", _header(train_priors={"good": 1.5})),
+    ("priors-unknown-class", _header(train_priors={"warm": 0.1})),
+    ("priors-string", _header(train_priors={"good": "0.5"})),
+    ("priors-not-a-dict", _header(train_priors=[0.5])),
+    ("meta-not-a-dict", _header(meta=[1, 2])),
+    ("params-not-a-dict", _header(params="x")),
+    ("header-not-json", _replace("header", np.array("{not json"))),
+    ("header-json-list", _replace("header", np.array("[1, 2]"))),
+    ("header-not-text", _replace("header", np.arange(3))),
+    ("header-array-of-texts", _replace("header", np.array(["{}", "{}"]))),
+    ("header-missing", _delete("header")),
+]
+
+CASES = [Case(f"model-{name}", _crafted(change), ValueError, _MODEL)
+         for name, change in _STRUCTURE + _HEADER]
+CASES += [
+    Case("model-empty-file", _raw_file(b""), ValueError, _MODEL + ".*empty"),
+    Case("model-text-file", _raw_file(b"hello, I am not a model\n"), ValueError, _MODEL),
+    Case("model-random-bytes", _raw_file(np.random.default_rng(2).bytes(4096)), ValueError,
+         _MODEL),
+    Case("model-zip-magic-then-garbage", _raw_file(b"PK\x03\x04" + b"\0" * 200), ValueError,
+         _MODEL),
+    Case("model-truncated-10pc", _truncated(0.1), ValueError, _MODEL),
+    Case("model-truncated-50pc", _truncated(0.5), ValueError, _MODEL),
+    Case("model-truncated-99pc", _truncated(0.99), ValueError, _MODEL),
+    Case("model-zip-without-arrays", _zip_without_model, ValueError, _MODEL + ".*header"),
+    Case("model-pickled-array", _pickled_threshold, ValueError, _MODEL + ".*objects"),
+    Case("model-npy-not-npz", _npy_file, ValueError, _MODEL),
+    Case("model-directory", _directory, ValueError, _MODEL + ".*directory"),
+    Case("model-missing-file", lambda tmp: RampClassifier.load(tmp / "nothing.npz"),
+         FileNotFoundError, r"nothing\.npz"),
+    Case("classify-model-cyclic", _classify_with(_set("left_0", 5, 0)), ValueError, _MODEL),
+    Case("classify-model-no-trees", _classify_with(_header(n_trees=0)), ValueError, _MODEL),
+    Case("classify-model-negative-child", _classify_with(_set("left_0", 0, -5)), ValueError,
+         _MODEL),
+]
