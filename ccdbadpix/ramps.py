@@ -2,6 +2,8 @@
 
 import concurrent.futures
 import contextlib
+import os
+from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
@@ -9,9 +11,10 @@ from astropy import units as u
 from astropy.io import fits
 from scipy.special import ndtr
 
+from ._checks import _boolean, _integer, _real
 from ._helpers import _fits_str
 from ._rampio import _load_ramps, _rate_threshold, _resolve_gain
-from ._rampkernel import _basics, _cheap, _features, _prepare, _two_columns
+from ._rampkernel import FEATURE_NAMES, _basics, _cheap, _features, _prepare, _two_columns
 from .classifier import RampClassifier
 from .dqflags import flags_to_value
 from .mask import DQMask
@@ -326,56 +329,57 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     g = _resolve_gain(r, hot_threshold, warm_threshold)
     hot = _rate_threshold(hot_threshold, "hot_threshold", r.count_unit, g)
     warm = _rate_threshold(warm_threshold, "warm_threshold", r.count_unit, g)
-    if not 0 < warm < hot:
-        raise ValueError(f"need 0 < warm_threshold < hot_threshold, got {warm} and {hot} "
+    if not warm < hot:
+        raise ValueError(f"warm_threshold must be below hot_threshold, got {warm} and {hot} "
                          "electron/s")
-    if not 0 <= float(min_confidence) <= 1:
-        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
-    if model is None:
-        model = RampClassifier.default()
-    elif not isinstance(model, RampClassifier):
-        model = RampClassifier.load(model)
-    model._check_fitted()
-    mapping = dict(DEFAULT_DQ_MAPPING)
-    if dq_mapping is not None:
-        unknown = set(dq_mapping) - set(mapping) - set(model.classes)
-        if unknown:
-            raise ValueError(f"dq_mapping: unknown classes {sorted(unknown)}")
-        mapping.update(dq_mapping)
-    if not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    min_confidence = _real(min_confidence, "min_confidence", low=0, high=1)
+    n_jobs = _integer(n_jobs, "n_jobs", 1)
+    progress = _boolean(progress, "progress", allow_none=True)
+    compute = _boolean(compute, "compute")
+    rn_given = None if read_noise is None else _read_noise_value(read_noise, g)
+    model = _check_model(model)
+    mapping = _check_dq_mapping(dq_mapping, model)
+    classes = tuple(c for c in PIXEL_CLASSES) + tuple(
+        c for c in model.classes if c not in PIXEL_CLASSES) + ("uncertain",)
+    priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
-    rn, rn_eff, level_ref = _noise_and_level(
-        r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
+    rn, rn_eff, level_ref = _noise_and_level(r.cube, r.times, g, rn_given)
     params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model)
     nints = r.cube.shape[0]
+    wrapped = r.wrapped
     if r.is_dask:
         lazy = _run_dask(r.cube, params)
         if not compute:
             return lazy
-        layers = lazy.compute()
+        if wrapped is None:
+            layers = lazy.compute()
+        else:
+            import dask
+
+            layers, wrapped = dask.compute(lazy, wrapped)
     else:
         if progress is None:
             progress = int(np.prod(r.shape)) >= 1_000_000
         layers = _run_tiles(r.cube, params, n_jobs, progress)
 
-    classes = tuple(c for c in PIXEL_CLASSES) + tuple(
-        c for c in model.classes if c not in PIXEL_CLASSES) + ("uncertain",)
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]
     finite = layers[ncls + 2] > 0
+    # ramps whose integer counter wrapped are as unusable as non-finite ones
+    usable = finite if wrapped is None else finite & ~wrapped
     probs = _split_linear(layers[:ncls], classes[:-1], model.classes, rate, rate_err, hot,
                           warm)
     probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
     best = probs.argmax(0)
     confidence = np.take_along_axis(probs, best[None], 0)[0]
     labels = best.astype(np.int16)
-    labels[(confidence < min_confidence) | ~finite] = len(classes) - 1
-    confidence[~finite] = 0
-    dq = _dq_map(labels, classes, mapping, finite, rate, hot, warm)
+    labels[(confidence < min_confidence) | ~usable] = len(classes) - 1
+    confidence[~usable] = 0
+    dq = _dq_map(labels, classes, mapping, usable, rate, hot, warm)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(nints, 3, *r.shape)
+    n_wrapped = 0 if wrapped is None else int(np.count_nonzero(wrapped))
     header = _provenance(r, g, rn, hot, warm, model, min_confidence, priors, labels, classes,
-                         layers[ncls + 3])
+                         layers[ncls + 3], n_wrapped)
     return RampClassification(
         classes=classes, labels=labels, confidence=confidence, probabilities=probs,
         dq=DQMask._wrap(dq, header), dark_current=rate * u.electron / u.s,
@@ -384,6 +388,72 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         settled=layers[ncls + 3] >= 1, jump_group=per_int[:, 0].astype(np.int16),
         jump_step=per_int[:, 1] * u.electron, cosmic_ray_vote=per_int[:, 2], meta=header,
         ramps=r)
+
+
+def _check_model(model):
+    """The fitted forest to use: the default, a `RampClassifier`, or one loaded from a path."""
+    if model is None:
+        return RampClassifier.default()
+    if not isinstance(model, RampClassifier):
+        if not isinstance(model, str | os.PathLike):
+            raise TypeError(f"model must be a RampClassifier or the path of a saved one, got "
+                            f"{type(model).__name__}")
+        model = RampClassifier.load(model)
+    if model.classes is None or model._trees is None:
+        raise ValueError("model is an unfitted RampClassifier; fit() or load() it first")
+    if tuple(model.feature_names) != FEATURE_NAMES:
+        raise ValueError("model was trained on other features than classify_ramps computes "
+                         f"(its feature_names are not FEATURE_NAMES: {model.feature_names})")
+    return model
+
+
+def _check_dq_mapping(dq_mapping, model):
+    """`DEFAULT_DQ_MAPPING` updated with ``dq_mapping``, every entry checked."""
+    mapping = dict(DEFAULT_DQ_MAPPING)
+    if dq_mapping is None:
+        return mapping
+    if not isinstance(dq_mapping, Mapping):
+        raise TypeError(f"dq_mapping must be a dict of class name -> flags, got "
+                        f"{type(dq_mapping).__name__}")
+    unknown = [k for k in dq_mapping if k not in mapping and k not in model.classes]
+    if unknown:
+        raise ValueError(f"dq_mapping: unknown classes {unknown}; classes: "
+                         f"{sorted(set(mapping) | set(model.classes))}")
+    for name, flags in dq_mapping.items():
+        label = f"dq_mapping[{name!r}]"
+        try:
+            flags_to_value(flags, name=label)
+        except TypeError:
+            raise TypeError(f"{label} must be flag names or a DQ value, got {flags!r}") from None
+    mapping.update(dq_mapping)
+    return mapping
+
+
+def _check_priors(priors, classes, train_priors):
+    """``priors`` as {class: float}: known classes, each in (0, 1), together at most 1.
+
+    The classes not given share what is left of the probability, so the given priors
+    must leave room for them: their sum may not exceed 1.
+    """
+    if priors is None:
+        return None
+    if not isinstance(priors, Mapping):
+        raise TypeError(f"priors must be a dict of class name -> prior probability, got "
+                        f"{type(priors).__name__}")
+    out = {}
+    for name, value in priors.items():
+        if name not in classes:
+            raise ValueError(f"priors: unknown class {name!r}; classes: {list(classes)}")
+        out[name] = _real(value, f"priors[{name!r}]", low=0, high=1, low_open=True,
+                          high_open=True, expected="a probability in (0, 1)")
+        train = train_priors.get(name)
+        if train is None or not 0 < train < 1:
+            raise ValueError(f"priors: the model has no training prior for {name!r}")
+    total = sum(out.values())
+    if total > 1 + 1e-9:
+        raise ValueError(f"priors must make a distribution: the given priors sum to "
+                         f"{total:g}, more than 1 ({out})")
+    return out or None
 
 
 def _train_priors(model):
@@ -404,7 +474,7 @@ def _train_priors(model):
 
 
 def _provenance(r, gain, rn, hot, warm, model, min_confidence, priors, labels, classes,
-                settled):
+                settled, n_wrapped=0):
     header = fits.Header()
     for key in ("TELESCOP", "INSTRUME", "DETECTOR", "SUBARRAY", "DATE-OBS"):
         if key in r.meta:
@@ -422,6 +492,7 @@ def _provenance(r, gain, rn, hot, warm, model, min_confidence, priors, labels, c
     header["NTREES"] = (len(model._trees), "trees in the forest")
     header["PRIORS"] = (_fits_str(priors or "training"), "class priors")
     header["SETTLED"] = (float(np.mean(settled)), "fraction settled by the first pass")
+    header["NWRAP"] = (int(n_wrapped), "ramps whose integer counter wrapped (DO_NOT_USE)")
     for code, name in enumerate(classes):
         header[f"N_{name[:6].upper()}"] = (int((labels == code).sum()), f"pixels {name}")
     with contextlib.suppress(Exception):

@@ -16,11 +16,15 @@ from ccdbadpix import classify_ramps
 from ccdbadpix.classifier import RampClassifier
 
 
-def _arrays():
+def _fitted():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 3))
     y = np.where(x[:, 0] > 0.5, "hot", np.where(x[:, 1] > 0, "good", "dead"))
-    model = RampClassifier(3, random_state=0, feature_names=("a", "b", "c")).fit(x, y)
+    return RampClassifier(3, random_state=0, feature_names=("a", "b", "c")).fit(x, y)
+
+
+def _arrays():
+    model = _fitted()
     arrays = {"header": json.loads(json.dumps(dict(
         format="ccdbadpix-forest", version=1, classes=list(model.classes),
         feature_names=list(model.feature_names), train_priors=model.train_priors,
@@ -225,6 +229,10 @@ CASES += [
     Case("model-missing-file", lambda tmp: RampClassifier.load(tmp / "nothing.npz"),
          FileNotFoundError, r"nothing\.npz"),
     Case("classify-model-cyclic", _classify_with(_set("left_0", 5, 0)), ValueError, _MODEL),
+    Case("classify-model-other-features",
+         lambda tmp: classify_ramps(np.random.default_rng(1).normal(100, 5, (6, 4, 4)),
+                                    group_time=10, gain=1.0, model=_fitted(), progress=False),
+         ValueError, "feature_names"),
     Case("classify-model-no-trees", _classify_with(_header(n_trees=0)), ValueError, _MODEL),
     Case("classify-model-negative-child", _classify_with(_set("left_0", 0, -5)), ValueError,
          _MODEL),
