@@ -10,7 +10,8 @@ from astropy.io import fits
 from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
 
-from ._helpers import _count_unit, _dn_to_adu
+from ._checks import _real
+from ._helpers import _count_unit, _dn_to_adu, _fits_error, _open_fits
 from .darks import _gain_value
 
 __all__ = []
@@ -28,6 +29,8 @@ class _Ramps:
     gain: float | None  # electron per count unit; None if unknown
     meta: fits.Header
     source: str
+    #: (ny, nx) bool of ramps whose integer counter wrapped (dask for dask cubes), or None
+    wrapped: object = None
 
     @property
     def shape(self):
@@ -60,25 +63,40 @@ def _read_fits(path):
     """
     # memmap=None: memory-mapped where the data allow it; scaled integer cubes (BZERO,
     # e.g. raw uint16 ramps) are read and scaled instead
-    with fits.open(path) as hdul:
+    with _open_fits(path, "ramps") as hdul:
         header = fits.Header()
         header.extend(hdul[0].header, unique=True)
         cube_hdu = hdul["SCI"] if "SCI" in hdul else None
         if cube_hdu is None:
             for hdu in hdul:
-                if hdu.is_image and hdu.data is not None and hdu.data.ndim in (3, 4):
+                if hdu.is_image and hdu.header.get("NAXIS", 0) in (3, 4):
                     cube_hdu = hdu
                     break
-        if cube_hdu is None or cube_hdu.data is None:
-            raise ValueError(f"{path} holds no 3-D or 4-D image (SCI extension or primary "
-                             "cube)")
+        if cube_hdu is None or not cube_hdu.is_image or \
+                cube_hdu.header.get("NAXIS", 0) not in (3, 4):
+            raise _fits_error(path, "ramps", "it holds no 3-D or 4-D image (a SCI extension "
+                                             "or a primary cube of ramps)")
         if cube_hdu is not hdul[0]:
             header.extend(cube_hdu.header, unique=True, update=True)
-        times = None
-        if "TIMES" in hdul and not hdul["TIMES"].is_image:
-            times = np.array(hdul["TIMES"].data["TIME"], dtype=float)
+        times = _file_times(hdul["TIMES"], path) if "TIMES" in hdul else None
         cube = cube_hdu.data
     return cube, header, times, header.get("BUNIT")
+
+
+def _file_times(hdu, path):
+    """The TIME column (s) of a TIMES table extension."""
+    if hdu.is_image:
+        raise _fits_error(path, "ramps", "its TIMES extension is an image; expected a table "
+                                         "with a TIME column (s)")
+    columns = {name.upper(): name for name in hdu.columns.names}
+    if "TIME" not in columns:
+        raise _fits_error(path, "ramps", "its TIMES table has no TIME column (columns: "
+                                         f"{', '.join(hdu.columns.names) or 'none'})")
+    try:
+        return np.array(hdu.data[columns["TIME"]], dtype=float)
+    except (TypeError, ValueError):
+        raise _fits_error(path, "ramps", "the TIME column of its TIMES table does not hold "
+                                         "numbers") from None
 
 
 def _parse_unit(unit, name):
@@ -97,13 +115,13 @@ def _parse_unit(unit, name):
 
 def _times_from(times, group_time, ngroups, header, source):
     if times is not None:
-        t = times.to_value(u.s) if isinstance(times, u.Quantity) else times
-        try:
-            t = np.asarray(t, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"times must be numbers or a Quantity in s, got {times!r}") from None
         if isinstance(times, u.Quantity) and not times.unit.is_equivalent(u.s):
-            raise u.UnitsError(f"times must be in units of time, got {times.unit}")
+            raise u.UnitsError(f"times must be in units of time, got "
+                               f"{times.unit.to_string() or 'dimensionless'}")
+        t = times.to_value(u.s) if isinstance(times, u.Quantity) else times
+        if isinstance(t, str | bytes) or np.asarray(t).dtype.kind not in "uif":
+            raise TypeError(f"times must be numbers or a Quantity in s, got {times!r}")
+        t = np.asarray(t, dtype=float)
         if t.shape != (ngroups,):
             raise ValueError(f"times must have one value per group ({ngroups}), got shape "
                              f"{t.shape}")
@@ -123,9 +141,8 @@ def _times_from(times, group_time, ngroups, header, source):
         if np.ndim(group_time) != 0:
             raise ValueError("group_time must be a single value; use times= for irregular "
                              "sampling")
-        group_time = float(group_time)
-        if not np.isfinite(group_time) or group_time <= 0:
-            raise ValueError(f"group_time must be positive, got {group_time} s")
+        group_time = _real(group_time, "group_time", low=0, low_open=True,
+                           expected="positive (a finite time in s)")
         t = group_time * np.arange(1, ngroups + 1)
     if not np.all(np.isfinite(t)):
         raise ValueError("times must be finite")
@@ -139,28 +156,32 @@ def _load_ramps(ramps, *, times=None, group_time=None, gain=None, unit=None):
     header = fits.Header()
     file_times = None
     source = "ramps"
+    unit_name = "unit"
     if isinstance(ramps, str | Path):
         path = Path(ramps)
         if not path.exists():
             raise FileNotFoundError(f"ramps: no file at {path}")
         cube, header, file_times, file_unit = _read_fits(path)
         source = path.name
-        unit = unit if unit is not None else file_unit
+        if unit is None and file_unit is not None:
+            unit, unit_name = file_unit, f"the BUNIT of {path.name}"
     elif isinstance(ramps, u.Quantity):
-        cube, unit = ramps.value, ramps.unit
+        cube, unit, unit_name = ramps.value, ramps.unit, "the unit of ramps"
     elif isinstance(ramps, list | tuple):
         if not ramps:
             raise ValueError("ramps is an empty sequence")
         if not all(isinstance(r, NDData) for r in ramps):
-            raise TypeError("a sequence of ramps must hold CCDData/NDData reads, one per "
-                            "group")
+            raise TypeError("ramps given as a sequence must hold CCDData/NDData reads, one "
+                            "per group")
         shapes = {np.shape(r.data) for r in ramps}
         if len(shapes) != 1 or len(next(iter(shapes))) != 2:
-            raise ValueError(f"the reads must be 2-D images of one shape, got {sorted(shapes)}")
+            raise ValueError(f"ramps: the reads must be 2-D images of one shape, got "
+                             f"{sorted(shapes)}")
         units = {r.unit for r in ramps}
         if len(units) != 1:
-            raise u.UnitsError(f"the reads have different units: {units}")
-        unit = unit if unit is not None else units.pop()
+            raise u.UnitsError(f"ramps: the reads have different units: {units}")
+        if unit is None:
+            unit, unit_name = units.pop(), "the unit of the reads"
         cube = np.stack([np.asarray(r.data) for r in ramps])
         metas = [r.meta or {} for r in ramps]
         header = fits.Header()
@@ -177,11 +198,12 @@ def _load_ramps(ramps, *, times=None, group_time=None, gain=None, unit=None):
     _check_cube_shape(np.shape(cube), "ramps")
     if np.dtype(cube.dtype).kind not in "uif":
         raise TypeError(f"ramps must hold numbers, got dtype {cube.dtype}")
-    count, scale = _parse_unit(unit if unit is not None else u.DN, "the ramp unit")
-    if scale != 1.0:
-        cube = cube * scale
+    count, scale = _parse_unit(unit if unit is not None else u.DN, unit_name)
     if cube.ndim == 3:
         cube = cube[None]
+    wrapped = _wrapped(cube)
+    if scale != 1.0:
+        cube = cube * scale
     ngroups = cube.shape[1]
     if times is None and file_times is not None and group_time is None:
         times = file_times
@@ -194,21 +216,56 @@ def _load_ramps(ramps, *, times=None, group_time=None, gain=None, unit=None):
             g = None
     if count == u.electron:
         g = 1.0
-    return _Ramps(cube=cube, times=t, count_unit=count, gain=g, meta=header, source=source)
+    return _Ramps(cube=cube, times=t, count_unit=count, gain=g, meta=header, source=source,
+                  wrapped=wrapped)
+
+
+def _wrapped(cube):
+    """(ny, nx) map of the ramps whose integer counter wrapped around, or None.
+
+    For a cube of integers of up to 32 bits, a pixel wrapped when its count drops by more
+    than half the range of the dtype between two consecutive groups of an integration
+    (a uint16 ramp going from 65450 to 64): no detector signal does that. A lazy dask
+    array for dask cubes; None for float cubes.
+    """
+    dtype = np.dtype(cube.dtype)
+    if dtype.kind not in "ui" or dtype.itemsize > 4:
+        return None
+    info = np.iinfo(dtype)
+    half = (int(info.max) - int(info.min) + 1) // 2
+    if _is_dask(cube):
+        wide = cube.astype(np.int64)
+        return ((wide[:, :-1] - wide[:, 1:]) > half).any(axis=(0, 1))
+    out = np.zeros(cube.shape[-2:], bool)
+    for i in range(cube.shape[0]):
+        prev = np.asarray(cube[i, 0], dtype=np.int64)
+        for k in range(1, cube.shape[1]):
+            frame = np.asarray(cube[i, k], dtype=np.int64)
+            out |= (prev - frame) > half
+            prev = frame
+    return out
 
 
 def _rate_threshold(value, name, count_unit, gain):
-    """A rate threshold in electron/s (given in electron/s or counts/s)."""
+    """A rate threshold in electron/s (given in electron/s or counts/s), positive, finite."""
+    expected = "a positive, finite rate (a Quantity in electron/s or DN/s, or electron/s)"
     if not isinstance(value, u.Quantity):
-        value = value * u.electron / u.s
+        value = _real(value, name, expected=expected) * u.electron / u.s
+    if value.ndim != 0:
+        raise ValueError(f"{name} must be a single rate, got shape {value.shape}")
     unit = _dn_to_adu(value.unit)
     if unit.is_equivalent(u.electron / u.s):
-        return value.to_value(u.electron / u.s)
-    if unit.is_equivalent(u.adu / u.s):
+        rate = value.to_value(u.electron / u.s)
+    elif unit.is_equivalent(u.adu / u.s):
         if gain is None:
             raise u.UnitsError(f"{name} is in {value.unit} but the gain is unknown: pass gain=")
-        return u.Quantity(value.value, unit).to_value(u.adu / u.s) * gain
-    raise u.UnitsError(f"{name} must be a rate in electron/s or DN/s, got {value.unit}")
+        rate = u.Quantity(value.value, unit).to_value(u.adu / u.s) * gain
+    else:
+        raise u.UnitsError(f"{name} must be a rate in electron/s or DN/s, got "
+                           f"{value.unit.to_string() or 'dimensionless'}")
+    if not np.isfinite(rate) or rate <= 0:
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return float(rate)
 
 
 def _resolve_gain(ramps, hot_threshold, warm_threshold):

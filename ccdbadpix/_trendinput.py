@@ -11,6 +11,7 @@ from astropy.io import fits
 from astropy.nddata import NDData
 from astropy.time import Time
 
+from ._helpers import FITSFileError, _fits_error, _open_fits
 from .mask import DQMask
 
 __all__ = []
@@ -103,15 +104,15 @@ def _convention_for(mask_convention, index, item, n):
 def _inspect_path(path, index, convention):
     """Kind, header (primary merged with the image HDU) and shape of a FITS file."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"darks[{index}]: no file at {path}")
-    with fits.open(path) as hdul:
+    with _open_fits(path, f"darks[{index}]") as hdul:
         header = fits.Header(hdul[0].header)
         image = None
         for hdu in hdul:
             if hdu.is_image and hdu.header.get("NAXIS", 0) >= 2:
                 image = hdu
                 break
+        if image is None:
+            raise _fits_error(path, f"darks[{index}]", "it holds no image HDU")
         if image is not None and image is not hdul[0]:
             for card in image.header.cards:
                 if card.keyword not in header and card.keyword not in ("", "COMMENT",
@@ -210,9 +211,15 @@ def _header_time(header):
 
 def _as_time(value, what):
     if isinstance(value, Time):
+        if not value.isscalar:
+            raise ValueError(f"{what} must be a single date, got {len(value)} dates")
         return value
     try:
+        if isinstance(value, bool | np.bool_):
+            raise TypeError
         if isinstance(value, int | float | np.integer | np.floating):
+            if not np.isfinite(value):
+                raise ValueError
             return Time(float(value), format="mjd", scale="utc")
         return Time(value, scale="utc")
     except (ValueError, TypeError):
@@ -236,6 +243,9 @@ def _assign_times(epochs, times):
     elif times is not None:
         if isinstance(times, Time) and times.isscalar:
             raise ValueError("times must hold one date per epoch, got a single date")
+        if not np.iterable(times):
+            raise TypeError(f"times must be a sequence of dates (one per epoch) or "
+                            f"'filename', got {times!r}")
         values = list(times)
         if len(values) != len(epochs):
             raise ValueError(f"times has {len(values)} dates for {len(epochs)} epochs")
@@ -264,5 +274,7 @@ def _load_mask(epoch):
     conv = epoch.convention or {}
     try:
         return DQMask.read(epoch.item, **conv)
+    except FITSFileError:  # the file itself is bad: no convention can help
+        raise
     except ValueError as exc:
         raise ValueError(f"{epoch.name}: {exc}; give mask_convention=") from None

@@ -10,7 +10,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.nddata import CCDData, NDData
 
-from ._helpers import _as_quantity, _count_unit, _dn_to_adu
+from ._helpers import _as_quantity, _count_unit, _dn_to_adu, _fits_error, _open_fits
 
 __all__ = ["measure_dark_current"]
 
@@ -41,9 +41,25 @@ class _DarkCurrent:
     gain: float | None  # electron per adu
 
 
+def _number(value, name, *, minimum=0.0, inclusive=False, expected="a positive number"):
+    """``value`` as a finite float above ``minimum`` (or equal with ``inclusive``)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {expected}, got {value!r}") from exc
+    if not np.isfinite(number) or number < minimum or (number == minimum and not inclusive):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return number
+
+
 def _gain_value(gain, name="gain"):
     if gain is None:
         return None
+    if isinstance(gain, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"{name} must be a positive number or Quantity in electron / adu, "
+                        f"got {gain!r}")
     if isinstance(gain, u.Quantity):
         q = u.Quantity(gain.value, _dn_to_adu(gain.unit))
         if not q.unit.is_equivalent(u.electron / u.adu):
@@ -54,7 +70,11 @@ def _gain_value(gain, name="gain"):
         value = gain
     if np.ndim(value) != 0:
         raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a positive number or Quantity in electron / adu, "
+                        f"got {gain!r}") from exc
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be positive, got {gain}")
     return value
@@ -77,14 +97,31 @@ def _convert_factor(unit, target, gain, name):
 
 
 def _exptime_seconds(value, name):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a time Quantity or a number of seconds, got {value!r}")
     try:
         q = _as_quantity(value, name, default_unit=u.s, physical=u.s)
     except TypeError as exc:
-        raise TypeError(f"{name} must be a time Quantity or a number of seconds") from exc
+        raise TypeError(f"{name} must be a time Quantity or a number of seconds, "
+                        f"got {value!r}") from exc
+    if q.ndim != 0:
+        raise ValueError(f"{name} must be a single time per dark, got shape {q.shape}")
     t = float(q.to_value(u.s))
     if not np.isfinite(t) or t <= 0:
         raise ValueError(f"{name} must be positive, got {value}")
     return t
+
+
+def _input_mask(mask, shape, name):
+    """The bad pixels of an input mask (None if none), which must match the image."""
+    if mask is None or mask is np.ma.nomask:
+        return None
+    mask = np.asarray(mask)
+    if mask.shape != shape:
+        raise ValueError(f"{name} has shape {mask.shape}; it must match the image {shape}")
+    if mask.dtype.kind not in "biu":
+        raise TypeError(f"{name} must be boolean (True = bad), got dtype {mask.dtype}")
+    return mask.astype(bool) if mask.any() else None
 
 
 def _load_one(dark, index, unit, exposure_time, exposure_key):
@@ -102,12 +139,12 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
         values = np.asarray(dark.data)
         dunit = dark.unit if dark.unit is not None else unit
         header = dark.meta if dark.meta is not None else header  # a Header or a dict
-        if dark.mask is not None and np.any(dark.mask):
-            bad = np.asarray(dark.mask, dtype=bool)
+        bad = _input_mask(dark.mask, values.shape, f"{label}.mask")
     elif isinstance(dark, u.Quantity):
         values, dunit = dark.value, dark.unit
     elif isinstance(dark, np.ndarray) or np.ndim(dark) == 2:
-        values = np.asarray(dark)
+        values = np.ma.getdata(dark)  # a numpy.ma array's mask marks unmeasurable pixels
+        bad = _input_mask(np.ma.getmask(dark), values.shape, f"{label}.mask")
         dunit = unit
         if dunit is None:
             raise ValueError(f"{label} is a plain array: give unit= (e.g. u.adu) or pass a "
@@ -144,14 +181,34 @@ def _load_one(dark, index, unit, exposure_time, exposure_key):
 def _read_ccd(path, label, unit=None):
     from astropy.wcs import FITSFixedWarning
 
+    with _open_fits(path, label) as hdul:  # a clear error for what is not a FITS image
+        if not any(h.is_image and h.header.get("NAXIS", 0) >= 2 for h in hdul):
+            raise _fits_error(path, label, "it holds no image HDU")
     with warnings.catch_warnings():  # e.g. 'datfix' setting MJD-OBS from DATE-OBS
         warnings.simplefilter("ignore", FITSFixedWarning)
         if unit is not None:
-            return CCDData.read(path, unit=unit)
+            return CCDData.read(path, unit=unit, format="fits")
         try:
-            return CCDData.read(path)
+            return CCDData.read(path, format="fits")
         except ValueError as exc:
             raise ValueError(f"{label}: {path} has no BUNIT; give unit=") from exc
+
+
+def _input_unit(unit):
+    """``unit=`` as a count or count-rate unit (None stays None)."""
+    if unit is None:
+        return None
+    try:
+        parsed = u.Unit(unit)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"unit: {unit!r} is not a unit; expected e.g. 'adu', 'DN', "
+                         "'electron' or 'adu / s'") from exc
+    count = _count_unit(parsed)
+    norm = _dn_to_adu(parsed)
+    if count is None or not (norm.is_equivalent(count) or norm.is_equivalent(count / u.s)):
+        raise u.UnitsError(f"unit is {parsed.to_string() or 'dimensionless'}; expected counts "
+                           "(adu, DN, electron) or a rate (adu / s, DN / s, electron / s)")
+    return parsed
 
 
 def _load_darks(darks, unit=None, exposure_time=None, exposure_key="EXPTIME"):
@@ -160,16 +217,22 @@ def _load_darks(darks, unit=None, exposure_time=None, exposure_key="EXPTIME"):
     if isinstance(darks, (u.Quantity, np.ndarray)) and np.ndim(darks) != 2:
         raise ValueError(f"darks must be 2-D images (a list for several), got shape "
                          f"{np.shape(darks)}")
+    if darks is None or not (single or np.iterable(darks)):
+        raise TypeError("darks must be a CCDData, NDData, Quantity, array or FITS path, or a "
+                        f"sequence of them, got {type(darks).__name__}")
     items = [darks] if single else list(darks)
     if not items:
         raise ValueError("darks is empty")
-    if exposure_time is None or single or np.ndim(getattr(exposure_time, "value",
-                                                          exposure_time)) == 0:
+    unit = _input_unit(unit)
+    if exposure_key is not None and (not isinstance(exposure_key, str) or not exposure_key):
+        raise TypeError(f"exposure_key must be a header keyword name, got {exposure_key!r}")
+    if exposure_time is None or np.ndim(getattr(exposure_time, "value", exposure_time)) == 0:
         times = [exposure_time] * len(items)
     else:
         times = list(exposure_time)
         if len(times) != len(items):
-            raise ValueError(f"exposure_time has {len(times)} values for {len(items)} darks")
+            what = "1 dark" if len(items) == 1 else f"{len(items)} darks"
+            raise ValueError(f"exposure_time has {len(times)} values for {what}")
     loaded = [_load_one(d, i, unit, t, exposure_key) for i, (d, t) in
               enumerate(zip(items, times, strict=True))]
     shapes = {d.values.shape for d in loaded}
@@ -236,13 +299,22 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
     """Dark-current map from one or several darks (see `measure_dark_current`)."""
     g = _gain_value(gain)
     work = _working_unit(darks, g)
+    _number(nonproportional_sigma, "nonproportional_sigma")
+    _number(nonproportional_rtol, "nonproportional_rtol", inclusive=True,
+            expected="a number >= 0")
     if saturation is not None:
+        if isinstance(saturation, (bool, np.bool_)):
+            raise TypeError(f"saturation must be a number or a Quantity, got {saturation!r}")
         saturation = _as_quantity(saturation, "saturation", default_unit=darks[0].unit * (
             u.s if darks[0].is_rate else 1))
         if _count_unit(saturation.unit) is None or not _dn_to_adu(saturation.unit).is_equivalent(
                 _count_unit(saturation.unit)):
             raise u.UnitsError(f"saturation must be a level in adu, DN or electron, got "
                                f"{saturation.unit}")
+        if saturation.ndim != 0:
+            raise ValueError(f"saturation must be a single level, got shape {saturation.shape}")
+        if not np.isfinite(saturation.value) or saturation.value <= 0:
+            raise ValueError(f"saturation must be a positive level, got {saturation}")
         if any(d.exptime is None for d in darks):
             raise ValueError("saturation needs the exposure time of each dark")
 
@@ -329,7 +401,16 @@ def measure_dark_current(darks, *, exposure_time=None, gain=None, saturation=Non
     -------
     rate : `~astropy.units.Quantity`
         Dark current per pixel, in electron/s with a gain (or electron input),
-        else adu/s; NaN where a pixel is not finite or masked in the input.
+        else adu/s; NaN where a pixel is not finite or masked in the input (the
+        ``mask`` of a CCDData/NDData, which must have the image's shape, or the
+        mask of a `numpy.ma` array).
+
+    Raises
+    ------
+    ValueError, TypeError, astropy.units.UnitsError
+        For bad input (a non-positive or non-finite exposure time, gain or
+        saturation, a value of the wrong type or unit, a mask of the wrong shape);
+        the message names the parameter.
 
     Examples
     --------

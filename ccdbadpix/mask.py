@@ -1,12 +1,13 @@
 """`DQMask`: a JWST-convention DQ bit mask as an `~astropy.nddata.NDData`."""
 
 import copy
+from collections.abc import Mapping
 
 import numpy as np
 from astropy.io import fits
 from astropy.nddata import NDData
 
-from .dqflags import DQ_FLAGS, dq_to_boolean
+from .dqflags import DQ_FLAGS, dq_to_boolean, flags_to_value
 
 __all__ = ["DQMask"]
 
@@ -30,6 +31,57 @@ def _as_dq_array(data, name="data"):
     if array.size and array.dtype.itemsize > 4 and array.max() > _UINT32_MAX:
         raise ValueError(f"{name} holds values above 2**32-1; DQ values are uint32")
     return array.astype(np.uint32, copy=True)
+
+
+def _as_header(meta, name="meta"):
+    """A new FITS header holding ``meta`` (a Header, a mapping or None)."""
+    if meta is None:
+        return fits.Header()
+    if isinstance(meta, fits.Header):
+        return meta.copy()
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"{name} must be a FITS header or a dict, got {type(meta).__name__}")
+    header = fits.Header()
+    for key, value in meta.items():
+        try:
+            header[key] = value
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"{name}[{key!r}] cannot be a FITS header card: {exc}") from exc
+    return header
+
+
+def _check_layout(convention, bad_value, bit_map):
+    """Validate how a foreign mask is to be read (`DQMask.read`, `DQMask.from_array`)."""
+    if convention is not None and not isinstance(convention, str):
+        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), "
+                         f"got {convention!r}")
+    if bad_value is not None:
+        if isinstance(bad_value, (bool, np.bool_)) or not isinstance(bad_value,
+                                                                   (int, np.integer)):
+            raise TypeError(f"bad_value must be an integer (the value of bad pixels), "
+                            f"got {bad_value!r}")
+        if convention in ("bad", "good") or bit_map is not None:
+            raise ValueError("bad_value cannot be combined with "
+                             f"{'bit_map' if bit_map is not None else 'convention='}"
+                             f"{'' if bit_map is not None else repr(convention)}")
+    if bit_map is None:
+        return
+    if not isinstance(bit_map, Mapping):
+        raise TypeError(f"bit_map must be a dict of foreign value to JWST flag name(s), "
+                        f"got {type(bit_map).__name__}")
+    if convention in ("bad", "good"):
+        raise ValueError(f"bit_map cannot be combined with convention={convention!r}")
+    for bit, names in bit_map.items():
+        if isinstance(bit, (bool, np.bool_)) or not isinstance(bit, (int, np.integer)):
+            raise TypeError(f"bit_map keys must be integer values of the foreign mask, "
+                            f"got {bit!r}")
+        if not 0 <= bit < 2**32:
+            raise ValueError(f"bit_map: foreign value {bit} is outside the uint32 range")
+        if names is None or isinstance(names, (float, bool, np.bool_, np.floating)):
+            raise TypeError(f"bit_map[{bit}] must be JWST flag name(s) or a DQ value, "
+                            f"got {names!r}")
+        if isinstance(names, (int, np.integer)):
+            flags_to_value(names, f"bit_map[{bit}]")  # a DQ value must fit in uint32
 
 
 class DQMask(NDData):
@@ -69,14 +121,7 @@ class DQMask(NDData):
             wcs = data.wcs if wcs is None else wcs
             data = data.data
         array = _as_dq_array(data)
-        header = fits.Header()
-        if meta is not None:
-            if isinstance(meta, fits.Header):
-                header = meta.copy()
-            else:
-                for key, value in dict(meta).items():
-                    header[key] = value
-        super().__init__(array, meta=header, wcs=wcs, copy=False)
+        super().__init__(array, meta=_as_header(meta), wcs=wcs, copy=False)
 
     @classmethod
     def _wrap(cls, dq, meta):
@@ -138,6 +183,8 @@ class DQMask(NDData):
         >>> DQMask([[0, DQ.HOT | DQ.DO_NOT_USE], [DQ.HOT, 0]]).counts()
         {'DO_NOT_USE': 1, 'HOT': 2}
         """
+        if not isinstance(include_zero, (bool, np.bool_)):
+            raise TypeError(f"include_zero must be True or False, got {include_zero!r}")
         flagged = self.data[self.data != 0]
         result = {}
         for name, bit in DQ_FLAGS.items():
@@ -181,7 +228,8 @@ class DQMask(NDData):
             label = "a DQ array"
         if other_data.shape != self.shape:
             raise ValueError(
-                f"cannot combine masks of shapes {self.shape} and {other_data.shape}"
+                f"cannot combine masks of shapes {self.shape} and {other_data.shape}: "
+                f"other must have this mask's shape {self.shape}"
             )
         meta = self.meta.copy()
         meta.add_history(f"ccdbadpix: OR-ed with {label}")
@@ -230,6 +278,9 @@ class DQMask(NDData):
             raise TypeError(f"ccd must be a CCDData or NDData, got {type(ccd).__name__}")
         if np.shape(ccd.data) != self.shape:
             raise ValueError(f"ccd has shape {np.shape(ccd.data)} but the mask is {self.shape}")
+        if ccd.mask is not None and np.shape(ccd.mask) != self.shape:
+            raise ValueError(f"ccd.mask has shape {np.shape(ccd.mask)} but the mask is "
+                             f"{self.shape}")
         bad = self.to_boolean(ignore_flags=ignore_flags, flags=flags)
         result = ccd.copy() if hasattr(ccd, "copy") else copy.deepcopy(ccd)
         old = result.mask
@@ -266,7 +317,8 @@ class DQMask(NDData):
             FITS keywords (at most 8 characters). For ``format="jwst"``,
             ``instrument`` and ``detector`` are required unless the mask's header
             has them; ``useafter`` (a date string or `~astropy.time.Time`)
-            defaults to the header's DATE-OBS.
+            defaults to the header's USEAFTER, else its DATE-OBS (with TIME-OBS).
+            A keyword given as None is not set.
 
         Returns
         -------
@@ -290,7 +342,7 @@ class DQMask(NDData):
 
     @classmethod
     def read(cls, path, *, convention=None, bad_value=None, bit_map=None,
-             bad_flags="DO_NOT_USE", hdu=None):
+             bad_flags="DO_NOT_USE", hdu=None, checksum="error"):
         """Read a mask written by ccdbadpix, the JWST pipeline or another tool.
 
         Parameters
@@ -303,7 +355,9 @@ class DQMask(NDData):
             (``1 = bad``); ``"good"`` non-zero means good (``1 = good``), zero is
             bad. When the file has a ``DQ_DEF`` table (ccdbadpix and JWST files,
             CRDS references) its flags are mapped onto the JWST values by name and
-            no convention is needed.
+            no convention is needed; a value with several names gets every name's
+            flag, and names with no JWST flag become OTHER_BAD_PIXEL (with a
+            warning).
         bad_value : int, optional
             Only pixels equal to this value are bad (e.g. ``1024`` for a mask
             that marks bad pixels with 1024).
@@ -317,10 +371,27 @@ class DQMask(NDData):
         hdu : int or str, optional
             The HDU holding the mask. Default: ``DQ`` if present, else the first
             image HDU with data.
+        checksum : {"error", "warn", "ignore"}, optional
+            What a CHECKSUM or DATASUM keyword that does not match the file's bytes
+            (a damaged file, or one edited without updating them) does: raise (the
+            default), warn, or nothing. Files without these keywords are read as they
+            are.
 
         Returns
         -------
         mask : `DQMask`
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        OSError
+            The file cannot be used: a directory, empty, not FITS, truncated, a
+            checksum mismatch, no 2-D image, a malformed ``DQ_DEF`` table. The
+            exception (``ccdbadpix._helpers.FITSFileError``) is also a `ValueError`;
+            its message names the file and what is wrong.
+        ValueError
+            A bad parameter (``convention``, ``hdu``, ``checksum``...).
 
         Examples
         --------
@@ -337,8 +408,9 @@ class DQMask(NDData):
         """
         from ._maskio import read_mask
 
+        _check_layout(convention, bad_value, bit_map)
         return read_mask(cls, path, convention=convention, bad_value=bad_value,
-                         bit_map=bit_map, bad_flags=bad_flags, hdu=hdu)
+                         bit_map=bit_map, bad_flags=bad_flags, hdu=hdu, checksum=checksum)
 
     @classmethod
     def from_array(cls, array, *, convention="dq", bad_value=None, bit_map=None,
@@ -371,9 +443,10 @@ class DQMask(NDData):
         """
         from ._maskio import convert_foreign
 
+        _check_layout(convention, bad_value, bit_map)
+        header = _as_header(meta)
         data, history = convert_foreign(array, convention=convention, bad_value=bad_value,
                                         bit_map=bit_map, bad_flags=bad_flags)
-        header = fits.Header(meta) if meta is not None else fits.Header()
         if history:
             header.add_history(history)
         return cls._wrap(data, header)  # a fresh, validated uint32 array
