@@ -7,6 +7,7 @@ from astropy import units as u
 from astropy.nddata import CCDData
 from astropy.time import Time
 
+from ._checks import _seed
 from ._helpers import month
 from ._simcommon import (
     _check,
@@ -286,7 +287,7 @@ def simulate_hot_pixel_series(shape=(512, 512), n_epochs=37, *, start="2022-07-1
     _check(fixed <= npix, f"initial_hot + step_pixels + intermittent ({fixed}) exceed the "
            f"{npix} pixels of the detector")
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     n_new = int(rng.poisson(new_rate * months))
     _check(fixed + n_new <= npix, f"initial_hot + step_pixels + intermittent + new hot "
            f"pixels ({fixed} + {n_new} drawn from new_per_month) exceed the {npix} pixels")

@@ -17,6 +17,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import MaskedColumn, Table
 
+from ._checks import _boolean
 from ._helpers import _atomic_write, _progress
 from ._rampio import _load_ramps
 from ._rampkernel import FEATURE_NAMES
@@ -67,7 +68,9 @@ def _check_features(features):
         return DEFAULT_CLUSTER_FEATURES
     if isinstance(features, str):
         features = (features,)
-    names = tuple(str(n) for n in features)
+    if not np.iterable(features) or not all(isinstance(n, str) for n in features):
+        raise TypeError(f"features must be a sequence of feature names, got {features!r}")
+    names = tuple(features)
     if not names:
         raise ValueError("features must name at least one feature")
     unknown = [n for n in names if n not in FEATURE_NAMES]
@@ -469,6 +472,10 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     names = _check_features(features)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
         raise TypeError(f"seed must be an integer or None, got {seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed}")
+    balance = _boolean(balance, "balance")
+    progress = _boolean(progress, "progress")
 
     cube, ramp_unit = None, "DN"
     if isinstance(ramps, RampFeatures):
@@ -637,7 +644,11 @@ def training_set_from_sample(sample, features=None):
         path = Path(sample)
         if not path.exists():
             raise FileNotFoundError(f"sample: no file at {path}")
-        sample = Table.read(path)
+        try:
+            sample = Table.read(path)
+        except Exception as exc:  # astropy's readers raise many kinds of errors
+            raise ValueError(f"sample: cannot read {path} as a table (e.g. the ECSV file of "
+                             f"RampClusters.write_sample): {exc}") from exc
     if not isinstance(sample, Table):
         raise TypeError(f"sample must be an astropy Table or a path, got "
                         f"{type(sample).__name__}")

@@ -6,6 +6,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
+from ._checks import _boolean, _integer, _real
 from ._helpers import _progress
 from ._rampio import _load_ramps
 from ._rampkernel import FEATURE_NAMES, level_reference, ramp_feature_tile, read_noise_tile
@@ -16,19 +17,24 @@ _TILE_BYTES = 8_000_000
 
 
 def _read_noise_value(read_noise, gain):
-    """Read noise in electron from a Quantity (electron or DN) or a float (electron)."""
+    """Read noise in electron (> 0, finite) from a Quantity (electron or DN) or a float
+    (electron)."""
+    expected = "a positive, finite noise per read (electron, or DN as a Quantity)"
     if isinstance(read_noise, u.Quantity):
+        if read_noise.ndim != 0:
+            raise ValueError(f"read_noise must be a single value, got shape {read_noise.shape}")
         if read_noise.unit.is_equivalent(u.electron):
             value = read_noise.to_value(u.electron)
         elif read_noise.unit in (u.DN, u.adu):
             value = read_noise.value * gain
         else:
-            raise u.UnitsError(f"read_noise must be in electron or DN, got {read_noise.unit}")
+            raise u.UnitsError(f"read_noise must be in electron or DN, got "
+                               f"{read_noise.unit.to_string() or 'dimensionless'}")
     else:
-        value = float(read_noise)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"read_noise must be >= 0, got {read_noise}")
-    return value
+        value = _real(read_noise, "read_noise", expected=expected)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"read_noise must be {expected}, got {read_noise}")
+    return float(value)
 
 
 def _sample_block(cube, max_rows=128, max_cols=512):
@@ -210,9 +216,11 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
     """
     r = _load_ramps(ramps, times=times, group_time=group_time, gain=gain, unit=unit)
     g = r.gain if r.gain is not None else 1.0
+    integration = _integer(integration, "integration")
     if not 0 <= integration < r.cube.shape[0]:
         raise ValueError(f"integration must be in [0, {r.cube.shape[0] - 1}], got "
                          f"{integration}")
+    progress = _boolean(progress, "progress")
     rn, rn_eff, level_ref = _noise_and_level(
         r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
     ngroups, (ny, nx) = r.cube.shape[1], r.shape

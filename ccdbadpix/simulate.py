@@ -10,6 +10,7 @@ pixels appear and heal over time, with the true trend, for testing hot-pixel tre
 """
 
 import contextlib
+import os
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -19,6 +20,7 @@ from astropy.io import fits
 from astropy.nddata import CCDData
 from astropy.utils.console import ProgressBar
 
+from ._checks import _boolean, _seed
 from ._helpers import _atomic_write
 from ._simcommon import (
     _E_S,
@@ -254,6 +256,9 @@ class RampSimulation:
         ...     print(hdul["SCI"].data.shape, hdul["LABELS"].header["CLASS3"])
         (3, 8, 8) dead
         """
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(f"path must be a file name (str or path-like), got {path!r}")
+        overwrite = _boolean(overwrite, "overwrite")
         header = self.meta.copy()
         header["EXTNAME"] = "SCI"
         labels = fits.ImageHDU(self.labels.astype(np.uint8), name="LABELS")
@@ -426,7 +431,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     _check(cluster[0] <= cluster[1] <= 8, "cosmic_ray_cluster_size must satisfy "
            f"0 <= min <= max <= 8, got {cosmic_ray_cluster_size!r}")
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
+    progress = _boolean(progress, "progress")
     npix, t_ramp = ny * nx, ngroups * dt
     times = dt * np.arange(1, ngroups + 1)
     unit_e = rn if rn > 0 else 1.0

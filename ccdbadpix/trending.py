@@ -8,12 +8,16 @@ into the risk that a target-acquisition stamp holds a hot pixel the mask does no
 yet (`unmasked_risk`) and into a mask-update cadence.
 """
 
+import warnings
+
 import numpy as np
 from astropy import units as u
 from astropy.table import MaskedColumn, QTable
 from astropy.time import Time
+from astropy.utils.exceptions import AstropyUserWarning
 
 from . import __version__
+from ._checks import _boolean, _integer, _real
 from ._helpers import _progress, month
 from ._trendinput import _assign_times, _describe, _load_mask
 from .dqflags import DQ, flags_to_value
@@ -22,48 +26,61 @@ from .trendresult import HotPixelTrend
 __all__ = ["HotPixelTrend", "month", "trend_hot_pixels", "unmasked_risk"]
 
 _DEFAULT_THRESHOLDS = (1, 3, 10, 100) * u.DN / u.s
+_DEFAULT_MASK_FLAGS = "HOT"
 _NOT_SCIENCE = DQ.REFERENCE_PIXEL | DQ.NON_SCIENCE
 
 
+def _numbers(value, name):
+    """``value`` as a float64 array of finite numbers (no bools, strings or objects)."""
+    a = np.asarray(value)
+    if a.dtype.kind not in "uif":
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return a
+
+
 def _fraction_per_year(value):
+    name = "fraction_per_year"
     if isinstance(value, u.Quantity):
         if value.unit.is_equivalent(1 / u.yr):
-            return np.asarray(value.to_value(1 / u.yr), dtype=float)
+            return _numbers(value.to_value(1 / u.yr), name)
         if value.unit.is_equivalent(u.dimensionless_unscaled):
-            return np.asarray(value.to_value(u.dimensionless_unscaled), dtype=float)
+            return _numbers(value.to_value(u.dimensionless_unscaled), name)
         raise u.UnitsError(f"fraction_per_year must be a fraction (per year), got unit "
                            f"{value.unit}")
-    try:
-        f = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"fraction_per_year must be a number, got {value!r}") from None
-    return f
+    return _numbers(value, name)
 
 
 def _interval_years(interval, name="interval"):
     if not isinstance(interval, u.Quantity) or not interval.unit.is_equivalent(u.yr):
         raise TypeError(f"{name} must be a time Quantity (e.g. 6 * ccdbadpix.month or "
                         f"1 * u.yr), got {interval!r}")
-    return np.asarray(interval.to_value(u.yr), dtype=float)
+    return _numbers(interval.to_value(u.yr), name)
 
 
 def _stamp_pixels(stamp_shape):
-    try:
-        shape = tuple(int(n) for n in np.atleast_1d(stamp_shape))
-    except (TypeError, ValueError):
+    """Pixels of a stamp, as a float: (ny, nx) or a count, of positive whole numbers."""
+    a = np.atleast_1d(np.asarray(stamp_shape))
+    if a.dtype.kind not in "uif":
         raise TypeError(f"stamp_shape must be (ny, nx) or a pixel count, got "
-                        f"{stamp_shape!r}") from None
-    if len(shape) not in (1, 2) or min(shape) < 1:
-        raise ValueError(f"stamp_shape must be (ny, nx) of positive integers, got "
-                         f"{stamp_shape!r}")
-    return int(np.prod(shape))
+                        f"{stamp_shape!r}")
+    a = a.astype(np.float64)
+    if (a.ndim != 1 or a.size not in (1, 2) or not np.all(np.isfinite(a)) or np.any(a < 1)
+            or np.any(a != np.round(a))):
+        raise ValueError(f"stamp_shape must be (ny, nx) or a pixel count of positive "
+                         f"integers, got {stamp_shape!r}")
+    return float(np.prod(a))
 
 
 def _n_stamps(n_stamps):
+    """Numbers of stamps as float64 (an int32 array times a stamp size would overflow)."""
     n = np.asarray(n_stamps)
     if n.dtype.kind not in "iu" or np.any(n < 1):
-        raise ValueError(f"n_stamps must be a positive integer, got {n_stamps!r}")
-    return n
+        raise ValueError(f"n_stamps must be a positive integer (or integers), got "
+                         f"{n_stamps!r}")
+    return n.astype(np.float64)
 
 
 def unmasked_risk(fraction_per_year, interval, stamp_shape=(32, 32), n_stamps=1):
@@ -122,7 +139,12 @@ def unmasked_risk(fraction_per_year, interval, stamp_shape=(32, 32), n_stamps=1)
 
 def _max_interval(fraction_per_year, max_risk, stamp_shape=(32, 32), n_stamps=1):
     """The longest interval (years) whose `unmasked_risk` is at most ``max_risk``."""
-    risk = np.asarray(max_risk, dtype=float)
+    if isinstance(max_risk, u.Quantity):
+        if not max_risk.unit.is_equivalent(u.dimensionless_unscaled):
+            raise u.UnitsError(f"max_risk must be a probability (dimensionless), got "
+                               f"{max_risk.unit}")
+        max_risk = max_risk.to_value(u.dimensionless_unscaled)
+    risk = _numbers(max_risk, "max_risk")
     if np.any((risk <= 0) | (risk >= 1)):
         raise ValueError(f"max_risk must be between 0 and 1 (exclusive), got {max_risk!r}")
     f = _fraction_per_year(fraction_per_year)
@@ -147,11 +169,23 @@ def _levels_for_rates(thresholds):
 
 
 def _levels_for_masks(mask_flags):
-    items = [mask_flags] if isinstance(mask_flags, str | int) else list(mask_flags)
+    if mask_flags is None:
+        mask_flags = _DEFAULT_MASK_FLAGS
+    if isinstance(mask_flags, str | int | np.integer):
+        items = [mask_flags]
+    elif isinstance(mask_flags, list | tuple):
+        items = list(mask_flags)
+    else:
+        raise TypeError("mask_flags must be a flag name, a DQ value or a list of those (one "
+                        f"level each), got {mask_flags!r}")
     if not items:
         raise ValueError("mask_flags must name at least one flag")
     levels = []
     for item in items:
+        if not isinstance(item, str | int | np.integer | list | tuple) or isinstance(
+                item, bool):
+            raise TypeError(f"mask_flags entries must be flag names or DQ values, got "
+                            f"{item!r}")
         value = flags_to_value(item, "mask_flags")
         if value == 0:
             raise ValueError(f"mask_flags entry {item!r} names no flag")
@@ -239,7 +273,7 @@ def _rate_threshold_values(levels, work_unit, gain):
     return levels.value * factor
 
 
-def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_USE",
+def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags=None,
                      steps="auto", step_sigma=6.0, max_steps=3, gain=None, unit=None,
                      exposure_key="EXPTIME", mask_convention=None, progress=None):
     """Trend the hot pixels of a detector over many epochs.
@@ -270,7 +304,10 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
     mask_flags : str, int or sequence, optional
         For mask inputs: each entry (a flag name, ``"HOT,WARM"`` or a value) is one
         level; a pixel counts when it carries any of the entry's flags. Default
-        ``"DO_NOT_USE"``: every pixel the mask says not to use.
+        ``"HOT"``: the pixels flagged hot, as a hot-pixel trend counts them. Masks that
+        mark their bad pixels only DO_NOT_USE (as foreign masks read with a
+        ``"bad"`` convention do) need ``mask_flags="DO_NOT_USE"``; a level that counts
+        no pixel at any epoch gives a warning.
     steps : ``"auto"``, None or sequence of dates, optional
         Steps in the counts (e.g. a change in how neighbours are flagged): ``"auto"``
         detects them, None fits one straight line, a sequence of dates gives known
@@ -328,6 +365,8 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
     >>> print(f"{trend.fits['rate'][0]:.3f}")
     0.125 pix / month
     """
+    step_sigma, max_steps, progress = _check_options(steps, step_sigma, max_steps, progress,
+                                                     mask_convention)
     epochs = _describe(darks, mask_convention)
     epochs = _assign_times(epochs, times)
     kind = epochs[0].kind
@@ -339,22 +378,19 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         labels = [name for name, _ in levels]
         level_values = [name for name, _ in levels]
     else:
+        if mask_flags is not None:
+            raise ValueError("mask_flags apply to masks; for darks and rate maps choose the "
+                             "dark-current levels with thresholds=")
         thr = _levels_for_rates(thresholds)
         labels = [_label(v) for v in thr.value]
         level_values = thr
-    if isinstance(steps, str) and steps != "auto":
-        raise ValueError(f"steps must be 'auto', None or a sequence of dates, got {steps!r}")
-    if step_sigma is None or not step_sigma > 0:
-        raise ValueError(f"step_sigma must be positive, got {step_sigma!r}")
-    if int(max_steps) != max_steps or max_steps < 0:
-        raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
     known = None if steps is None or isinstance(steps, str) else [
         _assign_step_date(s, i) for i, s in enumerate(steps)]
     first_mjd, last_mjd = epochs[0].time.utc.mjd, epochs[-1].time.utc.mjd
-    for date in known or ():
+    for i, date in enumerate(known or ()):
         if not first_mjd <= date.utc.mjd < last_mjd:
-            raise ValueError(f"step date {date.utc.isot[:10]} is not between the first "
-                             f"({epochs[0].time.utc.isot[:10]}) and last "
+            raise ValueError(f"steps[{i}]: step date {date.utc.isot[:10]} is not between the "
+                             f"first ({epochs[0].time.utc.isot[:10]}) and last "
                              f"({epochs[-1].time.utc.isot[:10]}) epochs")
 
     n_ep, n_lev = len(epochs), len(labels)
@@ -428,6 +464,7 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         to_thresholds = _convert_factor(rate_unit, level_values.unit, gain_used, "median")
         table["median_rate"] = medians * to_thresholds * level_values.unit
         table["unmeasured"] = unmeasured
+    _warn_empty_levels(counts, labels, kind)
     n_pixels = int(np.prod(shape)) - (int(np.count_nonzero(not_science))
                                       if not_science is not None else 0)
     table.meta.update({
@@ -440,6 +477,41 @@ def trend_hot_pixels(darks, *, times=None, thresholds=None, mask_flags="DO_NOT_U
         table=table, labels=labels, levels=level_values, kind=kind, tracker=tracker,
         n_pixels=n_pixels, known_steps=known, detect=steps == "auto",
         step_sigma=float(step_sigma), max_steps=int(max_steps))
+
+
+def _check_options(steps, step_sigma, max_steps, progress, mask_convention):
+    """Check the scalar options of `trend_hot_pixels` before any file is read."""
+    if isinstance(steps, str):
+        if steps != "auto":
+            raise ValueError(f"steps must be 'auto', None or a sequence of dates, got "
+                             f"{steps!r}")
+    elif steps is not None and ((isinstance(steps, Time) and steps.isscalar)
+                                or not np.iterable(steps)):
+        raise TypeError(f"steps must be 'auto', None or a sequence of dates, got {steps!r}")
+    step_sigma = _real(step_sigma, "step_sigma", low=0, low_open=True)
+    max_steps = _integer(max_steps, "max_steps", 0)
+    progress = _boolean(progress, "progress", allow_none=True)
+    if not (mask_convention is None or callable(mask_convention)
+            or isinstance(mask_convention, str | dict | list | tuple)):
+        raise TypeError("mask_convention must be None, 'dq', 'bad', 'good', a dict of "
+                        "DQMask.read keywords, a list of those, or a function of the path; "
+                        f"got {type(mask_convention).__name__}")
+    return step_sigma, max_steps, progress
+
+
+def _warn_empty_levels(counts, labels, kind):
+    """Warn about mask levels that count no pixel at any epoch (likely the wrong flags),
+    or rate thresholds when none counts any pixel (likely the wrong unit)."""
+    empty = [label for j, label in enumerate(labels) if not counts[:, j].any()]
+    if kind == "mask" and empty:
+        hint = ("the masks carry none of these flags: choose the flags they use with "
+                "mask_flags= (e.g. 'DO_NOT_USE' for masks read with a 'bad' convention)")
+    elif len(empty) == len(labels):  # a high threshold may well count no pixel
+        hint = "no pixel reaches any threshold: check the thresholds and their unit"
+    else:
+        return
+    warnings.warn(f"{', '.join(empty)}: no pixel counted at any epoch; {hint}",
+                  AstropyUserWarning, stacklevel=3)
 
 
 def _assign_step_date(value, index):

@@ -1,11 +1,14 @@
 """`HotPixelTrend`: the result of `ccdbadpix.trend_hot_pixels`."""
 
+import os
+
 import numpy as np
 from astropy import units as u
 from astropy.io import fits as pyfits
 from astropy.table import QTable
 from astropy.time import Time
 
+from ._checks import _boolean
 from ._helpers import _atomic_write, month
 from ._trendfit import fit_counts, increment_scatter
 from .dqflags import DQ
@@ -183,12 +186,18 @@ class HotPixelTrend:
             if threshold in self._labels:
                 return self._labels.index(threshold)
             raise ValueError(f"threshold must be one of {self._labels}, got {threshold!r}")
-        if isinstance(threshold, str):
-            if threshold in self._labels:
-                return self._labels.index(threshold)
-            threshold = u.Quantity(threshold)
-        value = (u.Quantity(threshold).to_value(self.thresholds.unit)
-                 if isinstance(threshold, u.Quantity) else float(threshold))
+        if isinstance(threshold, str) and threshold in self._labels:
+            return self._labels.index(threshold)
+        try:
+            if isinstance(threshold, bool | np.bool_):
+                raise TypeError
+            value = (u.Quantity(threshold).to_value(self.thresholds.unit)
+                     if isinstance(threshold, u.Quantity | str) else float(threshold))
+        except (TypeError, ValueError, u.UnitsError):
+            raise ValueError(f"threshold must be one of the trended thresholds "
+                             f"{self.thresholds} (a Quantity, a number in "
+                             f"{self.thresholds.unit}, or a label of {self._labels}), got "
+                             f"{threshold!r}") from None
         match = np.flatnonzero(np.isclose(self.thresholds.value, value, rtol=1e-9))
         if not match.size:
             raise ValueError(f"threshold {threshold} is not one of the trended thresholds "
@@ -461,6 +470,9 @@ class HotPixelTrend:
         -------
         path : `pathlib.Path`
         """
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(f"path must be a file name (str or path-like), got {path!r}")
+        overwrite = _boolean(overwrite, "overwrite")
         table = self.table.copy()
         table.meta["fits"] = [{name: _plain(row[name]) for name in self.fits.colnames}
                               for row in self.fits]
@@ -507,6 +519,9 @@ class HotPixelTrend:
         """
         from ._trendplot import plot_counts
 
+        _check_figure(fig, "fig", "matplotlib.figure.Figure")
+        _boolean(risk, "risk")
+        self._check_risk_options(max_risk, n_stamps)
         return plot_counts(self, fig=fig, risk=risk, max_risk=max_risk, n_stamps=n_stamps)
 
     def plot_risk(self, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
@@ -545,10 +560,27 @@ class HotPixelTrend:
         ['1 stamp of 32x32', '8 stamps of 32x32']
         """
         from ._trendplot import plot_risk
+        from .trending import _interval_years
 
+        _check_figure(ax, "ax", "matplotlib.axes.Axes")
+        if max_interval is not None:
+            _interval_years(max_interval, "max_interval")
+        self._check_risk_options(max_risk, n_stamps, stamp_shape)
         return plot_risk(self, max_interval=max_interval, stamp_shape=stamp_shape,
                          n_stamps=n_stamps, max_risk=max_risk, threshold=threshold, ax=ax,
                          basis=basis)
+
+    def _check_risk_options(self, max_risk, n_stamps, stamp_shape=(32, 32)):
+        """Check the risk options of the figures before anything is drawn."""
+        from .trending import _max_interval
+
+        if max_risk is not None:
+            if isinstance(max_risk, bool | np.bool_) or np.ndim(max_risk) != 0:
+                raise TypeError(f"max_risk must be a probability between 0 and 1, got "
+                                f"{max_risk!r}")
+            _max_interval(0.0, max_risk, stamp_shape=stamp_shape, n_stamps=n_stamps)
+        else:
+            _max_interval(0.0, 0.5, stamp_shape=stamp_shape, n_stamps=n_stamps)
 
     def plot_first_hot(self, threshold=None, ax=None):
         """Map of when each pixel first turned hot (colour = date), intermittent ringed.
@@ -576,6 +608,17 @@ class HotPixelTrend:
         from ._trendplot import plot_first_hot
 
         return plot_first_hot(self, threshold=threshold, ax=ax)
+
+
+def _check_figure(value, name, kind):
+    """``value`` must be None or a matplotlib object of class ``kind``."""
+    if value is None:
+        return
+    module, _, cls = kind.rpartition(".")
+    import importlib
+
+    if not isinstance(value, getattr(importlib.import_module(module), cls)):
+        raise TypeError(f"{name} must be a {kind} or None, got {type(value).__name__}")
 
 
 def _plain(value):
