@@ -28,7 +28,7 @@ def _value(x, unit, name, *, shape=()):
         except u.UnitsError:
             raise u.UnitsError(f"{name} must be in units convertible to {unit!r}, "
                                f"got {x.unit!r}") from None
-    elif isinstance(x, str | bytes) or x is None:
+    elif isinstance(x, str | bytes | bool | np.bool_) or x is None:
         raise TypeError(f"{name} must be a number or Quantity in {unit!r}, got {x!r}")
     else:
         try:

@@ -78,6 +78,17 @@ class DarkSimulation:
         return f"<DarkSimulation {len(self.darks)} darks of shape {self.rate.shape}>"
 
 
+def _seed(seed):
+    """``seed`` checked for `numpy.random.default_rng`: None or a non-negative integer."""
+    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed}")
+    return seed
+
+
 def _nonadjacent(rng, shape, n):
     """``n`` random flat indices of which no two are 4-neighbours."""
     npix = shape[0] * shape[1]
@@ -91,7 +102,8 @@ def _nonadjacent(rng, shape, n):
         keep = cand[np.arange(m) < nb.flat[cand]]
         if keep.size >= n:
             return keep[:n]
-        _check(m < npix, f"cannot place {n} hot pixels without 4-adjacent pairs in {shape}")
+        _check(m < npix, f"cannot place {n} hot pixels without 4-adjacent pairs in {shape}: "
+               "lower hot_fraction")
         m = min(npix, 2 * m)
 
 
@@ -176,7 +188,7 @@ def simulate_darks(shape=(512, 512), exposure_times=(90, 1000) * u.s, *,
                                        (nonproportional_fraction, "nonproportional_fraction")]]
     _check(sum(fr) < 1, f"hot, warm and nonproportional fractions must sum to < 1: {sum(fr)}")
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     npix = ny * nx
     n_hot, n_warm, n_np = (round(f * npix) for f in fr)
     i_hot = _nonadjacent(rng, (ny, nx), n_hot)

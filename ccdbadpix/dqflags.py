@@ -128,10 +128,15 @@ def flags_to_value(flags, name="flags"):
         return value
     if isinstance(flags, str):
         items = [s.strip() for s in flags.replace("+", ",").replace("|", ",").split(",")]
+    elif np.iterable(flags) and not isinstance(flags, (bytes, dict)):
+        items = list(np.ravel(flags)) if isinstance(flags, np.ndarray) else list(flags)
     else:
-        items = list(flags)
+        raise TypeError(f"{name} must be an integer DQ value, a string of flag names or a "
+                        f"sequence of them, got {flags!r}")
     value = 0
     for item in items:
+        if item is None:
+            raise TypeError(f"{name}: None is not a DQ flag name or value")
         if isinstance(item, str):
             if not item:
                 continue
@@ -166,7 +171,7 @@ def flag_names(value):
     >>> flag_names(2049)
     ['DO_NOT_USE', 'HOT']
     """
-    value = flags_to_value(value)
+    value = flags_to_value(value, "value")
     return [name for name, bit in DQ_FLAGS.items() if value & bit]
 
 
@@ -204,8 +209,16 @@ def dq_to_boolean(dq, flags=None, ignore_flags=None):
     dq = np.asarray(dq)
     if dq.dtype.kind not in "ui":
         raise TypeError(f"dq must be an integer array, got dtype {dq.dtype}")
+    if dq.size and dq.dtype.kind == "i" and dq.min() < 0:
+        raise ValueError("dq holds negative values; DQ values are unsigned 32-bit integers")
+    if dq.size and dq.dtype.itemsize > 4 and dq.max() > 0xFFFFFFFF:
+        raise ValueError("dq holds values above 2**32-1; DQ values are uint32")
     if flags is not None:
-        ignore = (~flags_to_value(flags, "flags")) & 0xFFFFFFFF
+        wanted = flags_to_value(flags, "flags")
+        if wanted == 0:
+            raise ValueError(f"flags must name at least one DQ flag, got {flags!r} (to count "
+                             "every flag, leave flags=None)")
+        ignore = (~wanted) & 0xFFFFFFFF
     else:
         ignore = flags_to_value(ignore_flags, "ignore_flags")
     return bitfield_to_boolean_mask(

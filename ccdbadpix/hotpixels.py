@@ -8,10 +8,10 @@ from astropy.io import fits
 from astropy.stats import mad_std, sigma_clip
 from astropy.time import Time
 from astropy.utils.exceptions import AstropyUserWarning
-from scipy import ndimage
+from scipy import fft, ndimage
 
 from ._helpers import _as_quantity, _fits_str
-from .darks import _combine, _convert_factor, _load_darks
+from .darks import _combine, _convert_factor, _load_darks, _number
 from .dqflags import DQ, flags_to_value
 from .mask import DQMask
 
@@ -21,26 +21,30 @@ _NEIGHBOR_MODES = ("none", "above", "cross")
 _CROSS = ndimage.generate_binary_structure(2, 1)
 
 
-def _sum4(image):
-    """Sum of the four nearest neighbours of every pixel (zero beyond the edges)."""
-    out = np.zeros_like(image)
-    out[1:] += image[:-1]
-    out[:-1] += image[1:]
-    out[:, 1:] += image[:, :-1]
-    out[:, :-1] += image[:, 1:]
-    return out
+#: Largest accepted IPC coupling (exclusive). The kernel ``[[0,a,0],[a,1-4a,a],[0,a,0]]``
+#: multiplies a checkerboard pattern by ``1 - 8a``: from ``a = 1/8`` on, some patterns
+#: are (nearly) cancelled and no inversion can recover the pixels' own signal (noise is
+#: amplified a million-fold at 0.2). Measured couplings are about 0.01-0.03.
+_IPC_MAX = 0.125
 
 
-def _remove_ipc(image, alpha, iterations=5):
+def _remove_ipc(image, alpha):
     """Own signal of each pixel: invert the IPC kernel ``[[0,a,0],[a,1-4a,a],[0,a,0]]``.
 
-    Jacobi iterations of ``own = (image - a * sum4(own)) / (1 - 4a)``; each one
-    shrinks the error by about ``4a / (1 - 4a)`` (under 0.1 for a < 0.02).
+    Exact for the kernel applied with the edge pixels repeated beyond the image
+    (`scipy.ndimage.convolve` ``mode="nearest"``), which the type-II discrete cosine
+    transform diagonalises: the kernel's response at frequencies ``(ky, kx)`` is
+    ``1 - 4a + 2a (cos(pi ky / ny) + cos(pi kx / nx))``, above ``1 - 8a > 0`` for every
+    accepted ``a < 1/8``.
     """
-    own = image
-    for _ in range(iterations):
-        own = (image - alpha * _sum4(own)) / (1.0 - 4.0 * alpha)
-    return own
+    if alpha == 0:
+        return image
+    ny, nx = image.shape
+    response = (1.0 - 4.0 * alpha) + 2.0 * alpha * (
+        np.cos(np.pi * np.arange(ny) / ny)[:, None] + np.cos(np.pi * np.arange(nx) / nx))
+    coefficients = fft.dctn(image, type=2, norm="ortho")
+    coefficients /= response.astype(coefficients.dtype, copy=False)
+    return fft.idctn(coefficients, type=2, norm="ortho")
 
 
 def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
@@ -74,7 +78,7 @@ def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
     Examples
     --------
     >>> import numpy as np
-    >>> from scipy import ndimage
+    >>> from scipy import fft, ndimage
     >>> from ccdbadpix import measure_ipc
     >>> rng = np.random.default_rng(1)
     >>> charge = rng.normal(10.0, 0.1, (64, 64))
@@ -84,8 +88,16 @@ def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
     0.01
     """
     image = np.asarray(getattr(rate, "value", rate))
+    if image.dtype.kind not in "uif":
+        raise TypeError(f"rate must be an image of numbers, got {type(rate).__name__} "
+                        f"of dtype {image.dtype}")
     if image.ndim != 2:
         raise ValueError(f"rate must be a 2-D image, got shape {image.shape}")
+    _number(min_snr, "min_snr")
+    isolation = _number(isolation, "isolation", expected="a fraction in (0, 1]")
+    if isolation > 1:
+        raise ValueError(f"isolation must be a fraction in (0, 1], got {isolation}")
+    _count_parameter(min_pixels, "min_pixels")
     image = image.astype(np.float32 if image.dtype == np.float32 else float, copy=False)
     finite = np.isfinite(image)
     values = image[finite]
@@ -118,9 +130,87 @@ def _threshold_value(value, name, work, gain):
     if q.ndim != 0:
         raise ValueError(f"{name} must be a single value, got shape {q.shape}")
     value = float(q.value * _convert_factor(q.unit, work, gain, name))
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {q}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite rate, got {q}")
     return value
+
+
+def _count_parameter(value, name, allow_none=False):
+    """A positive integer parameter (``None`` too if ``allow_none``)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer{' or None' if allow_none else ''}, "
+                        f"got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+
+
+def _choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
+
+
+def _check_options(method, neighbors, threshold, sigma, maxiters, ipc):
+    """Validate find_hot_pixels' scalar options before any work."""
+    _choice(method, "method", ("absolute", "sigma"))
+    _choice(neighbors, "neighbors", _NEIGHBOR_MODES)
+    if method == "sigma" and threshold is not None:
+        raise ValueError("threshold is not used with method='sigma'; give sigma= instead")
+    _number(sigma, "sigma")
+    _count_parameter(maxiters, "maxiters", allow_none=True)
+    if ipc is not None:
+        expected = f"a coupling per neighbour in [0, {_IPC_MAX})"
+        alpha = _number(ipc, "ipc", inclusive=True, expected=expected)
+        if alpha >= _IPC_MAX:
+            raise ValueError(f"ipc must be {expected}: from 1/8 on the IPC kernel cannot be "
+                             f"inverted (measured couplings are about 0.01-0.03), got {ipc}")
+
+
+def _measured_ipc(rate):
+    """IPC coupling measured on the dark-current map (0, with a warning, if impossible)."""
+    alpha = measure_ipc(rate)
+    if alpha is None:
+        warnings.warn("could not measure the IPC coupling (too few isolated bright "
+                      "pixels); assuming none. Pass ipc= to set it.",
+                      AstropyUserWarning, stacklevel=3)
+        return 0.0
+    if alpha >= _IPC_MAX:
+        raise ValueError(f"the IPC coupling measured on the darks ({alpha:.3g}) is 1/8 or "
+                         "more, which cannot be inverted; pass ipc= (a coupling below 1/8)")
+    return alpha
+
+
+#: Above these, a hot-pixel result is implausible (see `_warn_if_implausible`).
+_IMPLAUSIBLE_HOT_FRACTION = 0.25
+_IMPLAUSIBLE_MEDIAN = {u.electron / u.s: 1000.0, u.adu / u.s: 1000.0}
+
+
+def _warn_if_implausible(rate, hot, unmeasurable, work, thr):
+    """Warn when most pixels are hot or the median dark current is beyond any detector's.
+
+    Cooled astronomical CCDs and infrared arrays have median dark currents far below
+    1 electron/s, and a few per cent of hot pixels at most; darks that still hold the
+    bias, or a wrong exposure time, unit or gain, give far more.
+    """
+    measurable = ~unmeasurable
+    n = int(np.count_nonzero(measurable))
+    fraction = np.count_nonzero(hot & measurable) / n
+    median = float(np.median(rate[measurable]))
+    limit = _IMPLAUSIBLE_MEDIAN.get(work, np.inf)
+    if fraction <= _IMPLAUSIBLE_HOT_FRACTION and median <= limit:
+        return
+    unit = work.to_string()
+    what = (f"{100 * fraction:.3g} % of the {n} measurable pixels are hot (threshold "
+            f"{thr:.4g} {unit}, median dark current {median:.4g} {unit})")
+    if median > limit:
+        what = (f"the median dark current, {median:.4g} {unit}, is far above any cooled "
+                f"detector's ({100 * fraction:.3g} % of the pixels are hot)")
+    warnings.warn(
+        f"find_hot_pixels: implausible result: {what}. The darks are likely not "
+        "bias-subtracted, or the exposure time, unit or gain is wrong (or the threshold is "
+        "below the detector's typical dark current).", AstropyUserWarning, stacklevel=3)
 
 
 def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
@@ -168,15 +258,17 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         ``"above"``: every pixel above the threshold, including neighbours lit
         only through inter-pixel capacitance (IPC). ``"none"``: only pixels hot
         in their own right: the IPC kernel ``[[0, a, 0], [a, 1-4a, a], [0, a, 0]]``
-        is inverted (iterating ``own = (rate - a * sum of the 4 neighbours' own
-        rates) / (1 - 4a)``) before comparing with the threshold. ``"cross"``:
+        is inverted exactly (solved in the discrete cosine transform domain, edge
+        pixels repeated beyond the image) before comparing with the threshold. ``"cross"``:
         ``"above"`` plus the four neighbours of each pixel hot in its own right,
         flagged with
         ``neighbor_flags`` (so they can be ignored separately).
     ipc : float, optional
-        IPC coupling per neighbour (``alpha``) for ``"none"`` and ``"cross"``;
-        default: measured from the dark-current map with `measure_ipc` (zero,
-        with a warning, when it cannot be measured).
+        IPC coupling per neighbour (``alpha``) for ``"none"`` and ``"cross"``, in
+        [0, 1/8): from 1/8 on the kernel cancels some patterns (a checkerboard is
+        multiplied by ``1 - 8a``) and cannot be inverted; measured couplings are
+        about 0.01-0.03. Default: measured from the dark-current map with
+        `measure_ipc` (zero, with a warning, when it cannot be measured).
     unit : `~astropy.units.Unit`, optional
         Unit of plain-array darks or of FITS files without BUNIT.
     exposure_key : str, optional
@@ -196,8 +288,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     mask : `~ccdbadpix.DQMask`
         The DQ mask; its header records the method, thresholds with units,
         neighbour mode, IPC coupling, inputs, counts and version. Pixels that are
-        not finite (or masked) in the input are flagged DO_NOT_USE and
-        UNRELIABLE_DARK.
+        not finite or masked in the input (the ``mask`` of a CCDData/NDData, the
+        mask of a `numpy.ma` array) are not measured and are flagged DO_NOT_USE
+        and UNRELIABLE_DARK.
 
     Raises
     ------
@@ -206,7 +299,22 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         threshold in electron/s for darks in adu without a gain).
     ValueError
         For a missing or non-positive exposure time, images of different shapes,
-        unknown method or neighbour mode, and other bad input.
+        unknown method or neighbour mode, a non-positive or non-finite threshold,
+        gain, saturation or ``sigma``, flags naming no flag, an input mask of the
+        wrong shape, darks with no finite unmasked pixel, and other bad input
+        (the message names the parameter).
+    TypeError
+        For a value of the wrong type (a string or a boolean where a number
+        belongs, an unsupported kind of dark).
+
+    Warns
+    -----
+    astropy.utils.exceptions.AstropyUserWarning
+        When the result is implausible: more than 25 % of the measurable pixels
+        are hot, or the median dark current is above 1000 electron/s (or 1000
+        adu/s without a gain), far above any cooled detector's. Darks that still
+        hold the bias, or a wrong exposure time, unit or gain, do this. Also when
+        the IPC coupling must be measured and cannot be.
 
     Examples
     --------
@@ -224,20 +332,13 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     >>> mask.meta["HOTTHR"], mask.meta["HOTUNIT"]
     (1.0, 'electron / s')
     """
-    if method not in ("absolute", "sigma"):
-        raise ValueError(f"method must be 'absolute' or 'sigma', got {method!r}")
-    if neighbors not in _NEIGHBOR_MODES:
-        raise ValueError(f"neighbors must be one of {', '.join(_NEIGHBOR_MODES)}, "
-                         f"got {neighbors!r}")
-    if method == "sigma" and threshold is not None:
-        raise ValueError("threshold is not used with method='sigma'; give sigma= instead")
-    if method == "sigma" and (not np.isfinite(sigma) or sigma <= 0):
-        raise ValueError(f"sigma must be positive, got {sigma}")
-    if ipc is not None and not (0 <= float(ipc) < 0.25):
-        raise ValueError(f"ipc must be a coupling per neighbour in [0, 0.25), got {ipc}")
-    values = {name: flags_to_value(flags, name) for name, flags in
-              (("hot_flags", hot_flags), ("warm_flags", warm_flags),
-               ("neighbor_flags", neighbor_flags))}
+    _check_options(method, neighbors, threshold, sigma, maxiters, ipc)
+    values = {}
+    for name, flags in (("hot_flags", hot_flags), ("warm_flags", warm_flags),
+                        ("neighbor_flags", neighbor_flags)):
+        values[name] = flags_to_value(flags, name)
+        if values[name] == 0:
+            raise ValueError(f"{name} must name at least one DQ flag, got {flags!r}")
 
     loaded = _load_darks(darks, unit=unit, exposure_time=exposure_time,
                          exposure_key=exposure_key)
@@ -245,6 +346,9 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
                        nonproportional_sigma=nonproportional_sigma,
                        nonproportional_rtol=nonproportional_rtol)
     rate, work = current.rate, current.unit
+    if current.unmeasurable.all():
+        raise ValueError("darks: no pixel is finite and unmasked; there is no dark current "
+                         "to measure")
 
     if threshold is None and method == "absolute":
         threshold = 1 * u.electron / u.s
@@ -280,15 +384,7 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     alpha = None
     hot = hot_obs
     if neighbors != "above":
-        alpha = ipc
-        if alpha is None:
-            alpha = measure_ipc(rate)
-            if alpha is None:
-                warnings.warn("could not measure the IPC coupling (too few isolated bright "
-                              "pixels); assuming none. Pass ipc= to set it.",
-                              AstropyUserWarning, stacklevel=2)
-                alpha = 0.0
-        alpha = float(alpha)
+        alpha = float(ipc) if ipc is not None else _measured_ipc(rate)
         filled = np.where(np.isfinite(rate), rate, 0.0)
         with np.errstate(invalid="ignore"):
             own = _remove_ipc(filled, alpha)
@@ -319,6 +415,7 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     if current.unmeasurable.any():
         dq[current.unmeasurable] |= np.uint32(DQ.DO_NOT_USE | DQ.UNRELIABLE_DARK)
 
+    _warn_if_implausible(rate, hot, current.unmeasurable, work, thr)
     header = _provenance(loaded, current, method=method, threshold=threshold, thr=thr,
                          warm_threshold=warm_threshold, sigma=sigma, maxiters=maxiters,
                          saturation=saturation, neighbors=neighbors, alpha=alpha,
@@ -327,6 +424,16 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
         header["NNEIGH"] = (int(np.count_nonzero(ring)), "cross neighbours flagged")
         header["NEIGHFLG"] = (int(values["neighbor_flags"]), "DQ value of cross neighbours")
     return DQMask._wrap(dq, header)
+
+
+def _card_value(value):
+    """A dark's metadata value as a FITS card value (a `~astropy.time.Time` as ISO text)."""
+    if isinstance(value, Time):
+        return value.utc.isot if value.isscalar else _fits_str(value)
+    if isinstance(value, (str, bool, np.bool_)) or (
+            isinstance(value, (int, float, np.number)) and np.isfinite(value)):
+        return value
+    return _fits_str(value)
 
 
 def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigma, maxiters,
@@ -340,7 +447,7 @@ def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigm
     for key in ("TELESCOP", "INSTRUME", "DETECTOR", "SUBARRAY", "DATE-OBS", "SUBSTRT1",
                 "SUBSTRT2", "SUBSIZE1", "SUBSIZE2"):
         if key in first:
-            header[key] = first[key]
+            header[key] = _card_value(first[key])
     header["ORIGIN"] = ("ccdbadpix", "software that made this mask")
     header["CREATOR"] = (_fits_str(f"ccdbadpix {__version__}"), "software and version")
     header["BPFUNC"] = ("find_hot_pixels", "ccdbadpix function that made this mask")

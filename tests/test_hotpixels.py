@@ -191,7 +191,7 @@ def test_neighbors_none_leaves_ipc_lit_unflagged(ipc_dark, ipc):
 
 
 def test_neighbors_none_without_measurable_ipc_warns():
-    dark = CCDData(np.ones((8, 8)), unit="electron", meta={"EXPTIME": 1.0})
+    dark = CCDData(np.full((8, 8), 0.01), unit="electron", meta={"EXPTIME": 1.0})
     with pytest.warns(AstropyUserWarning, match="IPC coupling"):
         mask = find_hot_pixels(dark, neighbors="none")
     assert mask.meta["IPCALPHA"] == 0
@@ -304,7 +304,7 @@ def _dark(t=100.0, shape=(4, 4)):
     ({"darks": [_dark(10), _dark(10)]}, ValueError, "different exposure times"),
     ({"darks": "no_such_dark.fits"}, FileNotFoundError, "no file"),
     ({"darks": _dark(), "ipc": 0.3, "neighbors": "none"}, ValueError, "ipc must be"),
-    ({"darks": _dark(), "sigma": 0, "method": "sigma"}, ValueError, "sigma must be positive"),
+    ({"darks": _dark(), "sigma": 0, "method": "sigma"}, ValueError, "sigma must be a positive"),
     ({"darks": _dark(), "hot_flags": "SCORCHING"}, ValueError, "hot_flags: unknown DQ flag"),
 ])
 def test_bad_input_is_named(kwargs, error, match):
@@ -312,3 +312,129 @@ def test_bad_input_is_named(kwargs, error, match):
     darks = kwargs.pop("darks")
     with pytest.raises(error, match=match):
         find_hot_pixels(darks, **kwargs)
+
+
+# ------------------------------------------------------------ strong IPC coupling
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.12])
+def test_strong_ipc_is_removed_exactly(alpha):
+    """Up to just below 1/8 the inversion recovers the IPC-free truth, noise and all."""
+    sim = simulate_darks((128, 128), exposure_times=1000 * u.s, gain=GAIN, read_noise=5,
+                         hot_fraction=4e-3, warm_fraction=0, nonproportional_fraction=0,
+                         hot_rate=(3, 90) * E_S, ipc_alpha=alpha, seed=7)
+    assert sim.ipc_lit.sum() > 10
+    mask = find_hot_pixels(sim.darks[0], gain=GAIN, neighbors="none", ipc=alpha)
+    np.testing.assert_array_equal(mask.to_boolean(flags="HOT"), sim.hot)
+    # without noise the inversion gives back the simulator's intrinsic rate
+    noiseless = find_hot_pixels(sim.observed_rate, neighbors="none", ipc=alpha,
+                                threshold=1 * E_S)
+    np.testing.assert_array_equal(noiseless.to_boolean(flags="HOT"), sim.hot)
+
+
+def test_ipc_of_an_eighth_or_more_is_refused():
+    sim = simulate_darks((32, 32), exposure_times=1000 * u.s, ipc_alpha=0.2, seed=2)
+    for alpha in (0.125, 0.2, 0.24):
+        with pytest.raises(ValueError, match=r"ipc must be .*\[0, 0\.125\)"):
+            find_hot_pixels(sim.darks[0], gain=GAIN, neighbors="none", ipc=alpha)
+
+
+# ---------------------------------------------------------- masks and metadata
+def test_numpy_masked_dark_honours_its_mask():
+    rng = np.random.default_rng(3)
+    data = rng.normal(1000.0, 5.0, (16, 16))  # 10 adu/s in 100 s
+    data[3, 4] = data[9, 9] = 50000.0  # hot
+    masked = np.ma.array(data, mask=np.zeros(data.shape, bool))
+    masked.mask[3, 4] = masked.mask[7, 7] = True  # one hot pixel and one normal one masked
+    mask = find_hot_pixels(masked, unit="adu", exposure_time=100,
+                           threshold=100 * u.adu / u.s)
+    bad = DQ.DO_NOT_USE | DQ.UNRELIABLE_DARK
+    assert mask.data[3, 4] == bad and mask.data[7, 7] == bad  # not measured, not HOT
+    assert mask.data[9, 9] == DQ.HOT | DQ.DO_NOT_USE
+    assert mask.meta["NNONFIN"] == 2 and mask.meta["NHOT"] == 1
+    rate = measure_dark_current(masked, unit="adu", exposure_time=100)
+    assert np.isnan(rate[masked.mask]).all() and np.isfinite(rate[~masked.mask]).all()
+    # the same as a CCDData carrying the mask
+    as_ccd = find_hot_pixels(CCDData(data, unit="adu", mask=masked.mask), exposure_time=100,
+                             threshold=100 * u.adu / u.s)
+    np.testing.assert_array_equal(as_ccd.data, mask.data)
+    assert masked.mask.sum() == 2  # input untouched
+
+
+@pytest.mark.parametrize("shape", [(16,), (1, 16), (16, 1), (8, 8)])
+def test_mask_of_the_wrong_shape_is_refused(shape):
+    dark = NDData(np.zeros((16, 16)), unit="adu", mask=np.ones(shape, bool))
+    with pytest.raises(ValueError, match=r"darks\[0\]\.mask has shape"):
+        find_hot_pixels(dark, exposure_time=10, gain=GAIN)
+    with pytest.raises(ValueError, match=r"darks\[0\]\.mask has shape"):
+        measure_dark_current(dark, exposure_time=10)
+
+
+def test_time_in_metadata_is_written_as_iso():
+    from astropy.time import Time
+
+    dark = CCDData(np.zeros((4, 4)), unit="adu",
+                   meta={"EXPTIME": 10.0, "DATE-OBS": Time(60000.5, format="mjd"),
+                         "DETECTOR": "NRS1"})
+    mask = find_hot_pixels(dark, gain=GAIN)
+    assert mask.meta["DATE-OBS"] == "2023-02-25T12:00:00.000"
+    assert mask.meta["DETECTOR"] == "NRS1"
+
+
+@pytest.mark.parametrize("method", ["absolute", "sigma"])
+def test_darks_without_a_finite_pixel_are_refused(method):
+    data = np.full((6, 6), np.nan)
+    with pytest.raises(ValueError, match="darks: no pixel is finite and unmasked"):
+        find_hot_pixels(CCDData(data, unit="electron", meta={"EXPTIME": 10}), method=method)
+    masked = CCDData(np.zeros((6, 6)), unit="electron", mask=np.ones((6, 6), bool),
+                     meta={"EXPTIME": 10})
+    with pytest.raises(ValueError, match="darks: no pixel is finite and unmasked"):
+        find_hot_pixels(masked, method=method)
+    # the dark-current map itself is defined: unmeasurable everywhere
+    assert np.isnan(measure_dark_current(CCDData(data, unit="electron"),
+                                         exposure_time=10)).all()
+
+
+def test_threshold_must_be_positive(long_dark):
+    for value in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="threshold must be a positive, finite rate"):
+            find_hot_pixels(long_dark.darks[0], gain=GAIN, threshold=value * E_S)
+        with pytest.raises(ValueError, match="warm_threshold must be a positive, finite"):
+            find_hot_pixels(long_dark.darks[0], gain=GAIN, warm_threshold=value * E_S)
+
+
+# --------------------------------------------------------------- sanity warning
+@pytest.fixture(scope="module")
+def biased():
+    """Darks that still hold a 1000 adu bias (typical of a CCD)."""
+    return simulate_darks((64, 64), exposure_times=(60, 600) * u.s, gain=GAIN,
+                          bias=1000 * u.adu, seed=31)
+
+
+def test_darks_with_the_bias_in_warn(biased):
+    # 1000 adu in 600 s is 2.5 electron/s in every pixel: all of them hot
+    with pytest.warns(AstropyUserWarning, match=r"implausible.*100 % of the 4096 measurable"
+                                                r".*not bias-subtracted"):
+        mask = find_hot_pixels(biased.darks, gain=GAIN)
+    assert mask.meta["NHOT"] > 0.99 * 4096  # the result itself is unchanged
+    # one 1 s dark with its bias: a median far above any cooled detector's
+    one_second = CCDData(biased.darks[0].data, unit="adu", meta={"EXPTIME": 1.0})
+    with pytest.warns(AstropyUserWarning, match=r"median dark current, 150\d electron / s, "
+                                                r"is far above"):
+        find_hot_pixels(one_second, gain=GAIN, method="sigma")
+    with pytest.warns(AstropyUserWarning, match=r"median dark current, 100\d adu / s"):
+        find_hot_pixels(one_second, method="sigma")
+
+
+def test_normal_darks_do_not_warn(long_dark, two_darks, ipc_dark, biased):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        find_hot_pixels(long_dark.darks[0], gain=GAIN, warm_threshold=0.1 * E_S)
+        find_hot_pixels(two_darks.darks, gain=GAIN, saturation=65535 * u.adu)
+        find_hot_pixels(ipc_dark.darks[0], gain=GAIN, neighbors="cross")
+        find_hot_pixels(long_dark.darks[0], gain=GAIN, method="sigma")
+        # the same biased darks once the bias is subtracted
+        unbiased = [CCDData(d.data - 1000, unit="adu", meta=d.meta) for d in biased.darks]
+        find_hot_pixels(unbiased, gain=GAIN)
+        # a high threshold in adu/s without a gain
+        find_hot_pixels(long_dark.darks[0], threshold=5 * u.adu / u.s)
