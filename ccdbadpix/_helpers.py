@@ -88,8 +88,30 @@ def _check_checksum_option(checksum):
         raise ValueError(f"checksum must be 'error', 'warn' or 'ignore', got {checksum!r}")
 
 
-def _check_fits_layout(hdul, path, what, size):
-    """Raise when the headers announce more bytes than an uncompressed file holds."""
+def _decompressed_size(path, head):
+    """Bytes of a gzip, bzip2 or zip file once decompressed; reading it to the end checks it.
+
+    Raises `OSError`, `EOFError` or `zipfile.BadZipFile` when it is truncated or damaged.
+    """
+    import bz2
+    import gzip
+    import zipfile
+
+    if head.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+            if damaged is not None:
+                raise OSError(f"{damaged} in the archive is damaged")
+            return archive.infolist()[0].file_size  # astropy reads the first member
+    size = 0
+    with (gzip.open if head.startswith(b"\x1f\x8b") else bz2.open)(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            size += len(chunk)
+    return size
+
+
+def _check_fits_layout(hdul, path, what, size, trailing=True):
+    """Raise when the headers announce more bytes than the (decompressed) file holds."""
     end = 0
     for index, hdu in enumerate(hdul):
         info = hdu.fileinfo()
@@ -98,7 +120,7 @@ def _check_fits_layout(hdul, path, what, size):
                                           f"{info['datLoc'] + info['datSpan']}, the file has "
                                           f"{size} bytes")
         end = max(end, info["datLoc"] + info["datSpan"])
-    if end < size:
+    if trailing and end < size:
         with open(path, "rb") as fh:
             fh.seek(end)
             extra = fh.read(1 << 20)
@@ -121,7 +143,7 @@ def _open_fits(path, what, checksum="ignore"):
     Returns
     -------
     hdul : `~astropy.io.fits.HDUList`
-        Every header read (and, for compressed files, every data unit).
+        Every header read; a compressed file was decompressed once to check it.
 
     Raises
     ------
@@ -151,16 +173,20 @@ def _open_fits(path, what, checksum="ignore"):
     compressed = head.startswith(_COMPRESSED_MAGIC)
     if not compressed and not head.startswith(b"SIMPLE  ="):
         raise _fits_error(path, what, "not a FITS file (it does not begin with a SIMPLE card)")
+    if compressed:
+        import zipfile
+
+        try:
+            size = _decompressed_size(path, head)
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
+            raise _fits_error(path, what, f"truncated or corrupt ({exc})") from None
     hdul = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             hdul = fits.open(path, checksum=checksum != "ignore")
             len(hdul)  # reads every header (and verifies checksums)
-            if compressed:
-                hdul.readall()
-            else:
-                _check_fits_layout(hdul, path, what, size)
+            _check_fits_layout(hdul, path, what, size, trailing=not compressed)
         except FITSFileError:
             hdul.close()
             raise

@@ -187,7 +187,8 @@ def _dq_def_value(value, column, name, path):
         if value < 0 and size <= 4:  # e.g. -2147483648 for REFERENCE_PIXEL (2**31)
             value += 2 ** (8 * size)
     else:
-        raise _fits_error(path, "mask", f"its DQ_DEF VALUE of {name!r} is {value!r}, not an "
+        shown = value.item() if isinstance(value, np.generic) else value
+        raise _fits_error(path, "mask", f"its DQ_DEF VALUE of {name!r} is {shown!r}, not an "
                                         "integer")
     if not 0 <= value < 2**32:
         raise _fits_error(path, "mask", f"its DQ_DEF VALUE of {name!r} is {value}, outside "
