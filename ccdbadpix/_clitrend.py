@@ -4,7 +4,14 @@ import fnmatch
 import glob
 from pathlib import Path
 
-import astropy.units as u
+from ._cliargs import (
+    check_inputs,
+    check_outputs,
+    data_unit,
+    open_unit_interval,
+    positive_int,
+    quantity,
+)
 
 __all__ = []
 
@@ -56,13 +63,37 @@ def _stamp(text):
 
 def _thresholds(text):
     """'1,3,10,100 DN/s' -> Quantity."""
+    import math
+
+    import astropy.units as u
+
     numbers, _, unit = text.strip().partition(" ")
     try:
         values = [float(v) for v in numbers.split(",")]
-        return u.Quantity(values, unit.strip() or "DN/s")
+        thresholds = u.Quantity(values, unit.strip() or "DN/s")
     except (ValueError, TypeError):
         raise ValueError(f"--thresholds {text!r}: expected comma-separated numbers and a "
                          "unit, e.g. '1,3,10,100 DN/s'") from None
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(f"--thresholds {text!r}: every threshold must be positive and finite")
+    return thresholds
+
+
+def mask_layout(args):
+    """DQMask.read keywords from --convention, --bad-value or --bit-map (at most one)."""
+    chosen = [x for x in (args.convention, args.bad_value, args.bit_map) if x is not None]
+    if len(chosen) > 1:
+        raise ValueError("give at most one of --convention, --bad-value, --bit-map")
+    if args.convention:
+        return {"convention": args.convention}
+    if args.bad_value is not None:
+        return {"bad_value": args.bad_value}
+    if args.bit_map:
+        try:
+            return {"bit_map": _bit_map(args.bit_map)}
+        except ValueError as exc:
+            raise ValueError(f"--bit-map {exc}") from None
+    return None
 
 
 def add_trend_parser(sub):
@@ -85,7 +116,7 @@ def add_trend_parser(sub):
                        "'1,3,10,100 DN/s')")
     trend.add_argument("--flags", nargs="+", metavar="FLAGS",
                        help="for masks: the flags that count, one level per entry "
-                       "(default DO_NOT_USE; e.g. HOT WARM or HOT,WARM)")
+                       "(default HOT; e.g. DO_NOT_USE, HOT WARM or HOT,WARM)")
     dates = trend.add_mutually_exclusive_group()
     dates.add_argument("--dates-from-names", action="store_true",
                        help="take each date from the file name (YYYYMMDD or YYMMDD)")
@@ -107,13 +138,17 @@ def add_trend_parser(sub):
     trend.add_argument("--steps", default="auto", metavar="auto|none|DATE,...",
                        help="steps in the counts: detect (auto, default), none, or known "
                        "change dates")
-    trend.add_argument("--gain", type=u.Quantity, help="gain, e.g. '1.8 electron/DN'")
-    trend.add_argument("--unit", help="unit of files without BUNIT (e.g. DN/s)")
-    trend.add_argument("--max-risk", type=float, default=0.1, metavar="P",
+    trend.add_argument("--gain", type=quantity("gain"),
+                       help="gain, e.g. 1.8 (a plain number is electron/DN) or "
+                       "'1.8 electron/DN'")
+    trend.add_argument("--unit", type=data_unit(rates=True),
+                       help="unit of files without BUNIT (e.g. DN/s)")
+    trend.add_argument("--max-risk", type=open_unit_interval, default=0.1, metavar="P",
                        help="largest acceptable risk of an unmasked hot pixel in a stamp "
                        "(default 0.1)")
     trend.add_argument("--stamp", default="32x32", help=_STAMP_HELP)
-    trend.add_argument("--n-stamps", type=int, nargs="+", default=[1, 8], metavar="N",
+    trend.add_argument("--n-stamps", type=positive_int, nargs="+", default=[1, 8],
+                       metavar="N",
                        help="numbers of stamps for the cadence (default 1 8)")
     trend.add_argument("--overwrite", action="store_true", help="replace existing files")
     trend.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -134,17 +169,11 @@ def _files(patterns):
 
 
 def _mask_convention(args):
-    default = None
-    chosen = [x for x in (args.convention, args.bad_value, args.bit_map) if x is not None]
-    if len(chosen) > 1:
-        raise ValueError("give at most one of --convention, --bad-value, --bit-map")
-    if args.convention:
-        default = {"convention": args.convention}
-    elif args.bad_value is not None:
-        default = {"bad_value": args.bad_value}
-    elif args.bit_map:
-        default = {"bit_map": _bit_map(args.bit_map)}
-    rules = [(pattern, _convention_spec(spec)) for pattern, spec in args.file_convention]
+    default = mask_layout(args)
+    try:
+        rules = [(pattern, _convention_spec(spec)) for pattern, spec in args.file_convention]
+    except ValueError as exc:
+        raise ValueError(f"--file-convention {exc}") from None
     if not rules:
         return default
 
@@ -161,34 +190,75 @@ def _mask_convention(args):
     return convention
 
 
-def cmd_trend(args):
-    from .cli import _check_outputs, _save_figure
-    from .trending import trend_hot_pixels
+def _levels_match_kind(args, files, convention):
+    """--flags count mask flags, --thresholds dark currents: refuse the one that does not
+    apply to these files (read from their headers only)."""
+    from ._trendinput import _describe
 
+    kind = _describe(files, convention)[0].kind
+    if kind != "mask" and args.flags is not None:
+        raise ValueError("--flags counts flags of mask files, but these are dark-current "
+                         "maps or darks: choose their levels with --thresholds (or read "
+                         "the files as masks with --convention, --bad-value or --bit-map)")
+    if kind == "mask" and args.thresholds is not None:
+        raise ValueError("--thresholds applies to darks and rate maps, but these are masks: "
+                         "choose the flags that count with --flags")
+
+
+def _significance_notes(trend, summary, n_cadences):
+    """The summary, with 'not significant' for the cadence of a growth that is not
+    significant (rate_err above the rate, or a rate that is not positive)."""
+    lines = summary.splitlines()
+    notes = []
+    width = 18 * n_cadences - 1  # the cadence columns: 17 characters each, space-joined
+    for j, row in enumerate(trend.fits):
+        rate, err = float(row["rate"].value), float(row["rate_err"].value)
+        if rate > 0 and not err > rate:
+            continue
+        level = lines[2 + j][:16].strip()  # the level column, as the summary writes it
+        why = "is not positive" if not rate > 0 else "is smaller than its error"
+        notes.append(f"growth at {level}: {rate:.2f} +- {err:.2f} pix/month {why}, so no "
+                     "cadence follows from it")
+        cell = f"{'not significant':>17}"
+        lines[2 + j] = lines[2 + j][:-width] + " ".join([cell] * n_cadences)
+    return "\n".join(lines + notes)
+
+
+def cmd_trend(args):
+    from .cli import _save_figure
+
+    stamp = _stamp(args.stamp)
+    thresholds = _thresholds(args.thresholds) if args.thresholds is not None else None
+    convention = _mask_convention(args)
     files = _files(args.files)
+    args.input_files = files  # errors about darks[i] name the file
     plots = ([f"{args.plots}_{kind}.png" for kind in ("counts", "risk", "first_hot")]
              if args.plots else [])
-    _check_outputs([args.output, args.fits_output, *plots], args.overwrite)
-    stamp = _stamp(args.stamp)
-    if not 0 < args.max_risk < 1:
-        raise ValueError(f"--max-risk must be between 0 and 1, got {args.max_risk}")
-    if any(n < 1 for n in args.n_stamps):
-        raise ValueError(f"--n-stamps must be positive, got {args.n_stamps}")
+    check_outputs([("--output", args.output), ("--fits-output", args.fits_output),
+                   *(("--plots", p) for p in plots)], args.overwrite, inputs=files,
+                  suffixes={"--output": {".ecsv"}, "--fits-output": {".ecsv"}})
+    check_inputs([("FILES", f) for f in files])
+    _levels_match_kind(args, files, convention)
     times = "filename" if args.dates_from_names else args.dates
     steps = args.steps.strip()
     steps = ("auto" if steps == "auto" else None if steps.lower() == "none"
              else [s.strip() for s in steps.split(",")])
     kwargs = {}
-    if args.thresholds is not None:
-        kwargs["thresholds"] = _thresholds(args.thresholds)
+    if thresholds is not None:
+        kwargs["thresholds"] = thresholds
     if args.flags is not None:
         kwargs["mask_flags"] = args.flags
+
+    from .trending import trend_hot_pixels
+
     trend = trend_hot_pixels(files, times=times, steps=steps, gain=args.gain,
-                             unit=args.unit, mask_convention=_mask_convention(args),
+                             unit=args.unit, mask_convention=convention,
                              progress=False if args.no_progress else None, **kwargs)
     kind = "masks" if trend.kind == "mask" else "dark-current maps"
     print(f"{len(files)} {kind}")
-    print(trend.summary(max_risk=args.max_risk, stamp_shape=stamp, n_stamps=args.n_stamps))
+    summary = trend.summary(max_risk=args.max_risk, stamp_shape=stamp,
+                            n_stamps=args.n_stamps)
+    print(_significance_notes(trend, summary, len(args.n_stamps)))
     written = [str(trend.write(args.output, overwrite=args.overwrite))]
     if args.fits_output:
         from ._helpers import _atomic_write

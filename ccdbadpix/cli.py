@@ -1,46 +1,71 @@
 """The ``ccdbadpix`` command line: ``hot``, ``classify``, ``cluster``, ``trend``, ``info``,
 ``demo``."""
 
+# Only the standard library at import time: ``ccdbadpix --help`` must not wait for numpy,
+# astropy or scipy. Each command imports what it uses.
 import argparse
 import sys
 import time
 from pathlib import Path
 
-import astropy.units as u
-import numpy as np
-
 from . import __version__
+from ._cliargs import (
+    check_inputs,
+    check_outputs,
+    cli_message,
+    data_unit,
+    finite_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    quantity,
+    unit_interval,
+)
 
 __all__ = ["main"]
 
-
-def _quantity(text):
-    """argparse type: a Quantity such as '1 electron/s' or '65535 adu'."""
-    try:
-        return u.Quantity(text)
-    except (TypeError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a quantity; write e.g. '1 electron/s' or '3 DN/s'") from exc
-
-
-def _number_or_quantity(text):
-    """argparse type: a plain number (in the parameter's default unit) or a Quantity."""
-    try:
-        return float(text)
-    except ValueError:
-        return _quantity(text)
+#: Extensions each kind of output may have.
+FITS_SUFFIXES = {".fits", ".fit", ".fts"}
+#: Image formats matplotlib writes (its standard backends).
+IMAGE_SUFFIXES = {".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif",
+                  ".tiff", ".webp", ".pgf", ".raw", ".rgba"}
+#: Library parameters a command calls by another option than the common ones.
+_COMMAND_OPTIONS = {
+    "trend": {"times": "--dates",
+              "mask_convention": "--convention, --bad-value, --bit-map or --file-convention",
+              "interval": None},
+    "hot": {"exposure_key": None},
+}
+_JWST_KEYS = ("instrument", "detector", "useafter", "pedigree", "author")
+_WARM_HELP = ("default: a tenth of the hot threshold, in its unit (0.1 electron/s for the "
+              "default 1 electron/s)")
 
 
 def _add_ramp_input(parser):
     parser.add_argument("ramps", help="ramp cube FITS file: (ngroups, ny, nx) or (nints, "
                         "ngroups, ny, nx), plain or JWST-style SCI extension")
-    parser.add_argument("--group-time", type=_number_or_quantity, metavar="SECONDS",
+    parser.add_argument("--group-time", type=quantity("time"), metavar="SECONDS",
                         help="time between reads in s; default: the TIMES table or the "
                         "TGROUP keyword")
-    parser.add_argument("--gain", type=_number_or_quantity,
-                        help="electron/DN, e.g. 1.8 or '1.8 electron/DN'; default: GAIN "
-                        "keyword")
-    parser.add_argument("--unit", help="unit of a cube without BUNIT (DN, adu, electron)")
+    parser.add_argument("--gain", type=quantity("gain"),
+                        help="electron/DN, e.g. 1.8 (a plain number is electron/DN) or "
+                        "'1.8 electron/DN'; default: GAIN keyword")
+    parser.add_argument("--unit", type=data_unit(rates=False),
+                        help="unit of a cube without BUNIT (DN, adu, electron)")
+
+
+def _warm_threshold(text):
+    """argparse type of hot --warm-threshold: a rate or 'none'."""
+    if text.strip().lower() == "none":
+        return "none"
+    return quantity("rate")(text)
+
+
+def _demo_size(text):
+    value = positive_int(text)
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"must be at least 16, got {text}")
+    return value
 
 
 def _parser():
@@ -58,21 +83,32 @@ def _parser():
     hot.add_argument("-o", "--output", required=True, help="mask file to write")
     hot.add_argument("--format", choices=("fits", "jwst"), default="fits",
                      help="'fits' (DQ image + DQ_DEF) or 'jwst' (CRDS-style MASK file)")
-    hot.add_argument("--exptime", type=float, nargs="+", metavar="SECONDS",
-                     help="exposure time(s) in s; default: EXPTIME of each file")
-    hot.add_argument("--unit", help="unit of files without BUNIT (adu, DN, electron, adu/s)")
-    hot.add_argument("--gain", type=_quantity, help="gain, e.g. '1.5 electron/adu'")
-    hot.add_argument("--threshold", type=_quantity,
-                     help="hot threshold (default '1 electron/s'; needs --gain for adu darks)")
-    hot.add_argument("--warm-threshold", type=_quantity, help="warm threshold")
+    hot.add_argument("--exposure-time", "--exptime", dest="exptime", type=positive_float,
+                     nargs="+", metavar="SECONDS",
+                     help="exposure time(s) in s, one for all darks or one per dark; "
+                     "default: EXPTIME of each file")
+    hot.add_argument("--unit", type=data_unit(rates=True),
+                     help="unit of files without BUNIT (adu, DN, electron, adu/s)")
+    hot.add_argument("--gain", type=quantity("gain"),
+                     help="electron/adu, e.g. 1.5 (a plain number is electron/adu) or "
+                     "'1.5 electron/adu'; default: GAIN keyword of the darks")
+    hot.add_argument("--threshold", type=quantity("rate"),
+                     help="hot threshold (default '1 electron/s'; darks in adu need a gain, "
+                     "'3 DN/s' does not)")
+    hot.add_argument("--warm-threshold", type=_warm_threshold,
+                     help=f"warm threshold, or 'none' for no WARM flags; {_WARM_HELP}; "
+                     "none with --method sigma")
     hot.add_argument("--method", choices=("absolute", "sigma"), default="absolute")
-    hot.add_argument("--sigma", type=float, default=5.0, help="sigma of --method sigma")
-    hot.add_argument("--maxiters", type=int, default=5, help="maxiters of --method sigma")
-    hot.add_argument("--saturation", type=_quantity,
+    hot.add_argument("--sigma", type=positive_float, default=5.0,
+                     help="sigma of --method sigma (default 5)")
+    hot.add_argument("--maxiters", type=positive_int, default=5,
+                     help="maxiters of --method sigma (default 5)")
+    hot.add_argument("--saturation", type=quantity("level"),
                      help="saturation level, e.g. '65535 adu'")
     hot.add_argument("--neighbors", choices=("none", "above", "cross"), default="above",
                      help="IPC-lit neighbours: none, above (default) or cross")
-    hot.add_argument("--ipc", type=float, help="IPC coupling per neighbour (default: measured)")
+    hot.add_argument("--ipc", type=finite_float,
+                     help="IPC coupling per neighbour (default: measured)")
     hot.add_argument("--instrument", help="INSTRUME keyword (needed for --format jwst)")
     hot.add_argument("--detector", help="DETECTOR keyword (needed for --format jwst)")
     hot.add_argument("--useafter", help="USEAFTER date (for --format jwst)")
@@ -92,13 +128,13 @@ def _parser():
                      help="mask file to write (default: RAMPS_mask.fits in the current folder)")
     cls.add_argument("--format", choices=("fits", "jwst"), default="fits",
                      help="'fits' (DQ image + DQ_DEF) or 'jwst' (CRDS-style MASK file)")
-    cls.add_argument("--read-noise", type=_number_or_quantity, metavar="RN",
+    cls.add_argument("--read-noise", type=quantity("noise"), metavar="RN",
                      help="read noise per read in electron (or '12 DN'); default: estimated")
-    cls.add_argument("--hot-threshold", type=_quantity, metavar="QUANTITY",
+    cls.add_argument("--hot-threshold", type=quantity("rate"), metavar="QUANTITY",
                      help="hot dark current, default '1 electron/s' ('3 DN/s' needs no gain)")
-    cls.add_argument("--warm-threshold", type=_quantity, metavar="QUANTITY",
-                     help="warm dark current, default '0.1 electron/s'")
-    cls.add_argument("--min-confidence", type=float, default=0.5, metavar="F",
+    cls.add_argument("--warm-threshold", type=quantity("rate"), metavar="QUANTITY",
+                     help=f"warm dark current; {_WARM_HELP}")
+    cls.add_argument("--min-confidence", type=unit_interval, default=0.5, metavar="F",
                      help="pixels whose label has a lower probability are 'uncertain' "
                      "(default 0.5)")
     cls.add_argument("--model", metavar="PATH", help="a saved RampClassifier (default: the "
@@ -107,8 +143,8 @@ def _parser():
                      "DARKCUR images (class names in CLASS0, CLASS1, ...)")
     cls.add_argument("--plots", metavar="PREFIX", help="also save PREFIX_map.png, "
                      "PREFIX_confidence.png and PREFIX_ramps.png")
-    cls.add_argument("--jobs", type=int, default=2, help="threads (default 2)")
-    for key in ("instrument", "detector", "useafter", "pedigree", "author"):
+    cls.add_argument("--jobs", type=positive_int, default=2, help="threads (default 2)")
+    for key in _JWST_KEYS:
         cls.add_argument(f"--{key}", help=f"{key.upper()[:8]} keyword of the mask")
     cls.add_argument("--overwrite", action="store_true", help="replace existing files")
     cls.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -121,17 +157,18 @@ def _parser():
     _add_ramp_input(clu)
     clu.add_argument("-o", "--output", required=True, metavar="ECSV",
                      help="sample table to write")
-    clu.add_argument("--components", type=int, metavar="N",
+    clu.add_argument("--components", type=positive_int, metavar="N",
                      help="number of clusters (default: chosen automatically, up to "
                      "--max-components)")
-    clu.add_argument("--max-components", type=int, default=12, metavar="N",
+    clu.add_argument("--max-components", type=positive_int, default=12, metavar="N",
                      help="largest number of clusters tried (default 12)")
-    clu.add_argument("--per-cluster", type=int, default=20, metavar="N",
+    clu.add_argument("--per-cluster", type=positive_int, default=20, metavar="N",
                      help="pixels sampled per cluster (default 20)")
-    clu.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    clu.add_argument("--seed", type=nonnegative_int, default=0,
+                     help="random seed (default 0)")
     clu.add_argument("--sheet", metavar="PNG|PDF", help="also save a contact sheet of the "
                      "sampled ramps")
-    clu.add_argument("--sheet-per-cluster", type=int, default=12, metavar="N",
+    clu.add_argument("--sheet-per-cluster", type=positive_int, default=12, metavar="N",
                      help="ramps per cluster on the contact sheet (default 12)")
     clu.add_argument("--overwrite", action="store_true", help="replace existing files")
 
@@ -145,6 +182,9 @@ def _parser():
     info.add_argument("--convention", choices=("dq", "bad", "good"),
                       help="how to read an integer mask without a DQ_DEF table")
     info.add_argument("--bad-value", type=int, help="the value that marks bad pixels")
+    info.add_argument("--bit-map", metavar="V=FLAG,...",
+                      help="read an integer mask of this layout, e.g. "
+                      "'1=DO_NOT_USE,1024=REFERENCE_PIXEL' (V=FLAG1+FLAG2 for several)")
 
     demo = sub.add_parser("demo", help="simulate a detector and run ccdbadpix on it",
                           description="Simulate darks of a detector with known hot, warm, "
@@ -153,33 +193,115 @@ def _parser():
                           "them; write the masks and figures; report recovery against the "
                           "truth.")
     demo.add_argument("--out", default="ccdbadpix_demo", help="output folder")
-    demo.add_argument("--size", type=int, default=1024, help="detector size in pixels")
-    demo.add_argument("--seed", type=int, default=2026, help="random seed")
+    demo.add_argument("--size", type=_demo_size, default=1024,
+                      help="detector size in pixels (at least 16; default 1024)")
+    demo.add_argument("--seed", type=nonnegative_int, default=2026,
+                      help="random seed (default 2026)")
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
-def _cmd_hot(args):
-    from .hotpixels import find_hot_pixels
+def _input_header(path):
+    """The header of a FITS input (primary merged with its first image extension); a
+    file that is not FITS is refused here, before any work."""
+    from astropy.io import fits
 
+    from ._helpers import _open_fits
+
+    with _open_fits(path, "") as hdul:
+        header = fits.Header(hdul[0].header)
+        for hdu in hdul[1:]:
+            if hdu.is_image and hdu.header.get("NAXIS", 0) >= 2:
+                header.extend(hdu.header, unique=True, update=True)
+                break
+    return header
+
+
+def _jwst_keywords(args):
+    return {k: getattr(args, k) for k in _JWST_KEYS if getattr(args, k) is not None}
+
+
+def _check_jwst(args, header):
+    """Before any work: can a ``--format jwst`` file be written with these keywords?"""
+    if args.format != "jwst":
+        return
+    from ._maskio import check_jwst_keywords
+
+    check_jwst_keywords(header, **_jwst_keywords(args))
+
+
+def _header_gain(paths, headers):
+    """The GAIN keyword of the inputs (electron per adu), or None; one value for all."""
+    import math
+
+    gains = {}
+    for path, header in zip(paths, headers, strict=True):
+        if "GAIN" not in header:
+            continue
+        value = header["GAIN"]
+        try:
+            gain = float(value)
+        except (TypeError, ValueError):
+            gain = math.nan
+        if isinstance(value, bool) or not math.isfinite(gain) or gain <= 0:
+            raise ValueError(f"{path}: GAIN = {value!r} is not a positive number; give "
+                             "--gain")
+        gains[path] = gain
+    if len(set(gains.values())) > 1:
+        listed = ", ".join(f"{Path(p).name} {g:g}" for p, g in gains.items())
+        raise ValueError(f"the darks have different GAIN keywords ({listed}); give --gain")
+    return next(iter(gains.values()), None)
+
+
+def _tenth(threshold):
+    """The default warm threshold: a tenth of the hot one, in its unit."""
+    import astropy.units as u
+
+    return (threshold if threshold is not None else 1 * u.electron / u.s) / 10
+
+
+def _cmd_hot(args):
+    outputs = [("--output", args.output), ("--plot", args.plot)]
+    check_outputs(outputs, args.overwrite, inputs=args.darks,
+                  suffixes={"--output": FITS_SUFFIXES, "--plot": {".png"}})
+    check_inputs([("DARK", path) for path in args.darks])
+    headers = [_input_header(path) for path in args.darks]
+    _check_jwst(args, headers[0])
     exptime = None
     if args.exptime is not None:
+        if len(args.exptime) not in (1, len(args.darks)):
+            raise ValueError(f"--exposure-time has {len(args.exptime)} values for "
+                             f"{len(args.darks)} darks (give one, or one per dark)")
         exptime = args.exptime[0] if len(args.exptime) == 1 else args.exptime
+    gain, source = args.gain, "--gain"
+    if gain is None:
+        gain, source = _header_gain(args.darks, headers), "GAIN keyword"
+    warm = args.warm_threshold
+    if warm is None and args.method == "absolute":
+        warm = _tenth(args.threshold)
+    elif warm == "none":
+        warm = None
+
+    from .hotpixels import find_hot_pixels
+
     darks = args.darks[0] if len(args.darks) == 1 else args.darks
     mask = find_hot_pixels(
-        darks, exposure_time=exptime, unit=args.unit, gain=args.gain,
-        threshold=args.threshold, warm_threshold=args.warm_threshold, method=args.method,
+        darks, exposure_time=exptime, unit=args.unit, gain=gain,
+        threshold=args.threshold, warm_threshold=warm, method=args.method,
         sigma=args.sigma, maxiters=args.maxiters, saturation=args.saturation,
         neighbors=args.neighbors, ipc=args.ipc,
     )
-    keywords = {k: getattr(args, k) for k in ("instrument", "detector", "useafter",
-                                                "pedigree", "author")
-                if getattr(args, k) is not None}
-    path = mask.write(args.output, format=args.format, overwrite=args.overwrite, **keywords)
+    path = mask.write(args.output, format=args.format, overwrite=args.overwrite,
+                      **_jwst_keywords(args))
     print(mask.summary())
-    print(f"hot threshold {mask.meta['HOTRATE']:.4g} {mask.meta['RATEUNIT']}, "
-          f"neighbours: {args.neighbors}")
+    line = (f"hot threshold {mask.meta['HOTRATE']:.4g} {mask.meta['RATEUNIT']}, warm "
+            + (f"{mask.meta['WARMTHR']:.4g} {mask.meta['WARMUNIT']}" if warm is not None
+               else "none")
+            + f", neighbours: {args.neighbors}")
+    if gain is not None:
+        line += f", gain {float(getattr(gain, 'value', gain)):g} ({source})"
+    print(line)
     print(f"wrote {path} ({args.format})")
     if args.plot:
         _save_plot(mask, args.plot, args.overwrite)
@@ -188,16 +310,18 @@ def _cmd_hot(args):
 
 
 def _save_plot(mask, path, overwrite, title=None):
+    import matplotlib.pyplot as plt
+
     from ._helpers import _atomic_write
     from .plotting import plot_mask
 
     ax = plot_mask(mask, title=title)
     fig = ax.figure
     fig.tight_layout()
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), overwrite)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    try:
+        _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"), overwrite)
+    finally:
+        plt.close(fig)
 
 
 def _save_figure(fig, path, overwrite, **kwargs):
@@ -213,30 +337,14 @@ def _save_figure(fig, path, overwrite, **kwargs):
         plt.close(fig)
 
 
-def _check_outputs(paths, overwrite):
-    """Fail before any work if an output exists (without --overwrite), repeats or has no
-    folder."""
-    paths = [Path(p) for p in paths if p is not None]
-    seen = set()
-    for path in paths:
-        key = path.resolve()
-        if key in seen:
-            raise ValueError(f"{path} is given for two outputs")
-        seen.add(key)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} already exists")
-        parent = path.parent if str(path.parent) else Path(".")
-        if not parent.is_dir():
-            raise FileNotFoundError(f"directory {parent} does not exist (writing {path})")
-    return paths
-
-
 def _ramp_kwargs(args):
     return {k: getattr(args, k) for k in ("group_time", "gain", "unit")
             if getattr(args, k) is not None}
 
 
 def _write_labels(result, path, overwrite):
+    import astropy.units as u
+    import numpy as np
     from astropy.io import fits
 
     from ._helpers import _atomic_write
@@ -254,24 +362,30 @@ def _write_labels(result, path, overwrite):
 
 
 def _cmd_classify(args):
-    from .ramps import classify_ramps
-
     output = args.output or f"{Path(args.ramps).name.split('.')[0]}_mask.fits"
     plots = ([f"{args.plots}_{kind}.png" for kind in ("map", "confidence", "ramps")]
              if args.plots else [])
-    _check_outputs([output, args.labels, *plots], args.overwrite)
-    if not Path(args.ramps).is_file():
-        raise FileNotFoundError(f"ramps: no file at {args.ramps}")
+    inputs = [p for p in (args.ramps, args.model) if p is not None]
+    check_outputs([("--output", output), ("--labels", args.labels),
+                   *(("--plots", p) for p in plots)], args.overwrite, inputs=inputs,
+                  suffixes={"--output": FITS_SUFFIXES, "--labels": FITS_SUFFIXES})
+    check_inputs([("RAMPS", args.ramps), ("--model", args.model)])
+    _check_jwst(args, _input_header(args.ramps))
     kwargs = _ramp_kwargs(args)
-    for key in ("read_noise", "hot_threshold", "warm_threshold", "model"):
+    for key in ("read_noise", "hot_threshold", "model"):
         if getattr(args, key) is not None:
             kwargs[key] = getattr(args, key)
+    kwargs["warm_threshold"] = (args.warm_threshold if args.warm_threshold is not None
+                                else _tenth(args.hot_threshold))
+
+    import numpy as np
+
+    from .ramps import classify_ramps
+
     result = classify_ramps(args.ramps, min_confidence=args.min_confidence, n_jobs=args.jobs,
                             progress=False if args.no_progress else None, **kwargs)
-    keywords = {k: getattr(args, k) for k in ("instrument", "detector", "useafter",
-                                                "pedigree", "author")
-                if getattr(args, k) is not None}
-    path = result.dq.write(output, format=args.format, overwrite=args.overwrite, **keywords)
+    path = result.dq.write(output, format=args.format, overwrite=args.overwrite,
+                           **_jwst_keywords(args))
     ny, nx = result.labels.shape
     print(f"{args.ramps}: {ny} x {nx} pixels, {result.times.size} groups, "
           f"{result.meta['NINTS']} integration(s)")
@@ -294,15 +408,16 @@ def _cmd_classify(args):
 
 
 def _cmd_cluster(args):
+    check_outputs([("--output", args.output), ("--sheet", args.sheet)], args.overwrite,
+                  inputs=[args.ramps],
+                  suffixes={"--output": {".ecsv"}, "--sheet": IMAGE_SUFFIXES})
+    check_inputs([("RAMPS", args.ramps)])
+    _input_header(args.ramps)  # a readable FITS file, before any work
+
+    import numpy as np
+
     from .clustering import cluster_ramps
 
-    _check_outputs([args.output, args.sheet], args.overwrite)
-    if not Path(args.ramps).is_file():
-        raise FileNotFoundError(f"ramps: no file at {args.ramps}")
-    for key in ("components", "max_components", "per_cluster", "sheet_per_cluster"):
-        value = getattr(args, key)
-        if value is not None and value < 1:
-            raise ValueError(f"--{key.replace('_', '-')} must be at least 1, got {value}")
     clusters = cluster_ramps(args.ramps, n_components=args.components,
                              max_components=args.max_components,
                              n_per_cluster=args.per_cluster, seed=args.seed,
@@ -329,9 +444,14 @@ def _cmd_cluster(args):
 
 
 def _cmd_info(args):
+    from ._clitrend import mask_layout
+
+    layout = mask_layout(args) or {}
+    check_inputs([("MASK", args.mask)])
+
     from .mask import DQMask
 
-    mask = DQMask.read(args.mask, convention=args.convention, bad_value=args.bad_value)
+    mask = DQMask.read(args.mask, **layout)
     print(mask.summary())
     for key in ("BPFUNC", "BPMETHOD", "HOTRATE", "RATEUNIT", "BPNEIGH", "INSTRUME",
                 "DETECTOR", "USEAFTER", "CREATOR"):
@@ -341,37 +461,88 @@ def _cmd_info(args):
 
 
 def _recovery(found, truth):
+    import numpy as np
+
     tp = int(np.count_nonzero(found & truth))
     precision = tp / max(int(found.sum()), 1)
     recall = tp / max(int(truth.sum()), 1)
     return precision, recall
 
 
+def _print_hot_recovery(sim, mask):
+    """The demo's hot-pixel report, every figure taken from the mask that is written."""
+    import numpy as np
+
+    flagged = {name: mask.to_boolean(flags=name) for name in
+               ("HOT", "WARM", "SATURATED", "UNRELIABLE_DARK")}
+    print(f"hot_pixels.fits, hot_pixels_jwst_mask.fits and hot_pixel_map.png: "
+          f"neighbors='none' (pixels hot in their own right, IPC coupling measured "
+          f"{mask.meta['IPCALPHA']:.4f}, simulated {sim.ipc_alpha})")
+    for line in mask.summary().splitlines():
+        print(f"  {line}")
+    rows = (("hot pixels (>= 1 e/s):", sim.hot, "HOT"),
+            ("warm pixels (0.1-1 e/s):", sim.warm, "WARM"),
+            ("not proportional to t:", sim.nonproportional, "UNRELIABLE_DARK"))
+    for label, truth, flag in rows:
+        precision, recall = _recovery(flagged[flag], truth)
+        print(f"  {label:<25}{int(truth.sum()):6d} injected, {int(flagged[flag].sum())} "
+              f"flagged {flag}, precision {precision:.3f}, recall {recall:.3f}")
+    lit = int(np.count_nonzero(flagged["HOT"] & sim.ipc_lit))
+    print(f"  {'IPC-lit neighbours:':<25}{int(sim.ipc_lit.sum()):6d} above the hot threshold only "
+          f"through IPC, {lit} flagged HOT")
+    sat = sim.saturated[-1]
+    both = int(np.count_nonzero(flagged["SATURATED"] & sat))
+    print(f"  {'saturated in 1000 s:':<25}{int(sat.sum()):6d} simulated, "
+          f"{int(flagged['SATURATED'].sum())} flagged SATURATED ({both} of them saturated)")
+
+
 def _print_class_recovery(sim, res, seconds):
     """Per-class precision and recall of a ramp classification against the truth."""
+    import numpy as np
+
     truth = sim.observable_labels(ambiguous_step=1.0)
     scored = truth >= 0
     ngroups = sim.times.size
     ny, nx = res.labels.shape
+    counts = res.counts()
     print(f"ramp classification: {ny} x {nx} pixels, {ngroups} groups, read noise "
-          f"{sim.read_noise:.3g}, in {seconds:.2f} s; against the observable truth "
-          f"({int((~scored).sum())} pixels with a cosmic-ray step of 1-6 read noises, "
-          "too small to see yet biasing the dark current, left out):")
-    print(f"  {'class':<12}{'true':>7}{'found':>7}{'precision':>11}{'recall':>8}")
+          f"{sim.read_noise:.3g}, in {seconds:.2f} s; 'labelled' counts every pixel, as "
+          "ramp_class_map.png does; precision and recall leave out the "
+          f"{int((~scored).sum())} pixels with a cosmic-ray step of 1-6 read noises (too "
+          "small to see, yet biasing the dark current):")
+    print(f"  {'class':<12}{'true':>7}{'labelled':>9}{'precision':>11}{'recall':>8}")
     for code, name in enumerate(sim.classes):
         found = (res.labels == res.classes.index(name)) & scored
         true = truth == code
         precision, recall = _recovery(found, true)
-        print(f"  {name:<12}{int(true.sum()):7d}{int(found.sum()):7d}{precision:11.3f}"
+        print(f"  {name:<12}{int(true.sum()):7d}{counts[name]:9d}{precision:11.3f}"
               f"{recall:8.3f}")
-    uncertain = int(res.mask("uncertain").sum())
     accuracy = float(np.mean(res.labels[scored] == truth[scored]))
-    print(f"  uncertain (confidence < {res.meta['MINCONF']:g}): {uncertain} pixels; "
+    print(f"  uncertain (confidence < {res.meta['MINCONF']:g}): {counts['uncertain']} pixels; "
           f"accuracy {accuracy:.4f}; {len(res.cosmic_rays)} cosmic-ray events")
+    print(f"  ramp_dq_mask.fits: {int(res.dq.to_boolean().sum())} flagged pixels")
+
+
+def _cadence_text(trend, max_risk, n_stamps):
+    """'every 8.7 months (264 days)', or why no cadence follows from the fitted growth."""
+    from .trending import month
+
+    fit = trend.fits[0]
+    rate, err = fit["rate"].value, fit["rate_err"].value
+    if not rate > 0:
+        return f"no cadence: the fitted growth ({rate:.2g} +- {err:.2g} pix/month) is not positive"
+    if err > rate:
+        return (f"no cadence: the fitted growth ({rate:.2g} +- {err:.2g} pix/month) is not "
+                "significant")
+    cadence = trend.recommend_cadence(max_risk, n_stamps=n_stamps)
+    return f"every {cadence.to_value(month):.2g} months ({cadence.to_value('d'):.0f} days)"
 
 
 def _print_trend_recovery(sim, trend):
     """The demo's trending report: fitted growth and steps against the truth."""
+    import astropy.units as u
+    import numpy as np
+
     from .trending import month
 
     ny, nx = sim.frames[0].shape
@@ -392,12 +563,36 @@ def _print_trend_recovery(sim, trend):
     print(f"  {100 * frac:.3g} % of the pixels turn hot (>= 1 DN/s) per year (NIRSpec: "
           "0.02 %); to keep the risk of an unmasked hot pixel below 10 %, update the mask")
     for n in (1, 8):
-        cadence = trend.recommend_cadence(0.1, n_stamps=n)
-        print(f"    every {cadence.to_value(month):.2g} months ({cadence.to_value(u.day):.0f} "
-              f"days) for {n} 32x32 stamp{'s' if n > 1 else ''}")
+        print(f"    {_cadence_text(trend, 0.1, n)} for {n} 32x32 stamp{'s' if n > 1 else ''}")
+
+
+#: Files the demo writes into --out.
+_DEMO_OUTPUTS = ("hot_pixels.fits", "hot_pixels_jwst_mask.fits", "hot_pixel_map.png",
+                 "dark_current_histogram.png", "ramp_dq_mask.fits", "ramp_class_map.png",
+                 "hot_pixel_trend.ecsv", "trend_counts.png", "trend_risk.png")
+
+
+def _check_demo_folder(out, overwrite):
+    """--out is a folder (or can be made), none of the demo's files is in the way."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out} is a file, not a folder; give a folder (it is "
+                                 "made if missing)")
+    if out.is_dir():
+        check_outputs([("--out", out / name) for name in _DEMO_OUTPUTS], overwrite)
+        return
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(f"--out {out}: {parent} is not a folder")
 
 
 def _cmd_demo(args):
+    out = Path(args.out)
+    _check_demo_folder(out, args.overwrite)
+
+    import astropy.units as u
+
     from ._helpers import _atomic_write, _progress
     from .darks import measure_dark_current
     from .hotpixels import find_hot_pixels
@@ -406,9 +601,6 @@ def _cmd_demo(args):
     from .simulate import simulate_darks, simulate_hot_pixel_series, simulate_ramps
     from .trending import trend_hot_pixels
 
-    if args.size < 16:
-        raise ValueError("--size must be at least 16")
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     e_s = u.electron / u.s
     gain = 1.5 * u.electron / u.adu
@@ -423,15 +615,15 @@ def _cmd_demo(args):
             ipc_alpha=0.015, seed=args.seed)
 
     def find():
+        # the one mask the demo writes, plots and reports on
         sim = results["sim"]
-        common = dict(gain=gain, threshold=1 * e_s, warm_threshold=0.1 * e_s,
-                      saturation=65535 * u.adu)
-        results["none"] = find_hot_pixels(sim.darks, neighbors="none", **common)
-        results["cross"] = find_hot_pixels(sim.darks, neighbors="cross", **common)
+        results["mask"] = find_hot_pixels(sim.darks, neighbors="none", gain=gain,
+                                          threshold=1 * e_s, warm_threshold=0.1 * e_s,
+                                          saturation=65535 * u.adu)
         results["rate"] = measure_dark_current(sim.darks, gain=gain, saturation=65535 * u.adu)
 
     def write():
-        mask = results["cross"]
+        mask = results["mask"]
         mask.write(out / "hot_pixels.fits", overwrite=args.overwrite)
         mask.write(out / "hot_pixels_jwst_mask.fits", format="jwst", instrument="NIRSPEC",
                    detector="NRS1", useafter="2026-01-01T00:00:00", pedigree="SIMULATION",
@@ -441,16 +633,18 @@ def _cmd_demo(args):
     def figures():
         import matplotlib.pyplot as plt
 
-        _save_plot(results["cross"], out / "hot_pixel_map.png", args.overwrite,
-                   title="ccdbadpix demo: flagged pixels (neighbours='cross')")
+        _save_plot(results["mask"], out / "hot_pixel_map.png", args.overwrite,
+                   title="ccdbadpix demo: flagged pixels (neighbors='none')")
         ax = plot_dark_current_histogram(
             results["rate"], thresholds={"hot": 1 * e_s, "warm": 0.1 * e_s},
             title="dark current of the simulated detector")
         fig = ax.figure
         fig.tight_layout()
-        _atomic_write(out / "dark_current_histogram.png",
-                      lambda tmp: fig.savefig(tmp, dpi=110, format="png"), args.overwrite)
-        plt.close(fig)
+        try:
+            _atomic_write(out / "dark_current_histogram.png",
+                          lambda tmp: fig.savefig(tmp, dpi=110, format="png"), args.overwrite)
+        finally:
+            plt.close(fig)
 
     ramp_size = min(args.size, 256)
 
@@ -503,33 +697,13 @@ def _cmd_demo(args):
             print(f"{label} ...")
         step()
 
-    sim, none, cross = results["sim"], results["none"], results["cross"]
-    hot_p, hot_r = _recovery(none.to_boolean(flags="HOT"), sim.hot)
-    warm_p, warm_r = _recovery(none.to_boolean(flags="WARM"), sim.warm)
-    ipc_flagged = int(np.count_nonzero(none.to_boolean(flags="HOT") & sim.ipc_lit))
-    np_p, np_r = _recovery(cross.to_boolean(flags="UNRELIABLE_DARK"), sim.nonproportional)
-    sat = sim.saturated[-1]
     print()
     print(f"ccdbadpix {__version__} demo: {args.size} x {args.size} detector, darks of "
-          f"90 s and 1000 s, gain 1.5 e/adu, IPC alpha {sim.ipc_alpha}")
-    print(f"  IPC coupling measured: {none.meta['IPCALPHA']:.4f}")
-    print(f"  hot pixels (>= 1 e/s):   {int(sim.hot.sum()):6d} injected, precision "
-          f"{hot_p:.3f}, recall {hot_r:.3f}")
-    print(f"  warm pixels (0.1-1 e/s): {int(sim.warm.sum()):6d} injected, precision "
-          f"{warm_p:.3f}, recall {warm_r:.3f}")
-    print(f"  IPC-lit neighbours:      {int(sim.ipc_lit.sum()):6d} above threshold, "
-          f"{ipc_flagged} flagged hot with neighbors='none'")
-    print(f"  saturated in 1000 s:     {int(sat.sum()):6d}, flagged SATURATED "
-          f"{int(np.count_nonzero(cross.to_boolean(flags='SATURATED') & sat))}")
-    print(f"  not proportional to t:   {int(sim.nonproportional.sum()):6d} injected, "
-          f"precision {np_p:.3f}, recall {np_r:.3f}")
-    print(f"  cross neighbours flagged OTHER_BAD_PIXEL: {cross.meta['NNEIGH']}")
+          f"90 s and 1000 s, gain 1.5 e/adu, IPC alpha {results['sim'].ipc_alpha}")
+    _print_hot_recovery(results["sim"], results["mask"])
     _print_class_recovery(results["ramp_sim"], results["classes"], results["classify_time"])
     _print_trend_recovery(results["trend_sim"], results["trend"])
-    print(f"wrote {out}/hot_pixels.fits, hot_pixels_jwst_mask.fits, hot_pixel_map.png, "
-          f"dark_current_histogram.png, ramp_dq_mask.fits, ramp_class_map.png, "
-          f"hot_pixel_trend.ecsv, trend_counts.png, trend_risk.png in "
-          f"{time.perf_counter() - start:.1f} s")
+    print(f"wrote {out}/{', '.join(_DEMO_OUTPUTS)} in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -544,12 +718,23 @@ def main(argv=None):
 
     commands = {"hot": _cmd_hot, "classify": _cmd_classify, "cluster": _cmd_cluster,
                 "trend": cmd_trend, "info": _cmd_info, "demo": _cmd_demo}
+    from astropy.units import UnitsError
+
     try:
         return commands[args.command](args)
-    except (ValueError, TypeError, u.UnitsError, OSError, ImportError) as exc:
-        hint = " (use --overwrite)" if isinstance(exc, FileExistsError) else ""
-        print(f"ccdbadpix {args.command}: error: {exc}{hint}", file=sys.stderr)
+    except (ValueError, TypeError, UnitsError, OSError, ImportError) as exc:
+        message = _error_message(args, exc)
+        print(f"ccdbadpix {args.command}: error: {message}", file=sys.stderr)
         return 2
+
+
+def _error_message(args, exc):
+    """The message of an error, in the command line's words (options, file names)."""
+    files = getattr(args, "input_files", None) or getattr(args, "darks", ())
+    message = cli_message(str(exc), extra=_COMMAND_OPTIONS.get(args.command), files=files)
+    if isinstance(exc, FileExistsError) and "--overwrite" not in message:
+        message += " (use --overwrite)"
+    return message
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -483,9 +483,11 @@ def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigm
     header["NHOT"] = (int(np.count_nonzero(hot)), "hot pixels")
     if warm is not None:
         header["NWARM"] = (int(np.count_nonzero(warm)), "warm pixels")
-    if current.saturated_all is not None:
-        header["NSAT"] = (int(np.count_nonzero(current.saturated_all)),
-                          "pixels saturated in every dark")
+    if current.saturated_all is not None:  # NSAT: the pixels flagged SATURATED
+        header["NSAT"] = (int(np.count_nonzero(current.saturated_longest)),
+                          "pixels saturated in the longest dark")
+        header["NSATALL"] = (int(np.count_nonzero(current.saturated_all)),
+                             "pixels saturated in every dark")
     if current.nonproportional is not None:
         header["NNONPROP"] = (int(np.count_nonzero(current.nonproportional)),
                               "dark not proportional to time")

@@ -37,7 +37,9 @@ def plot_mask(mask, ax=None, *, title=None, marker_size=None):
     """Map of the flagged pixels of a mask, coloured by flag, with counts.
 
     Each flagged pixel is drawn as a dot (so that a few hot pixels stay visible
-    on a 4k x 4k detector), coloured by its most severe flag.
+    on a 4k x 4k detector), coloured by its most severe flag. The legend gives the
+    number of pixels carrying each flag, as `DQMask.counts` does (a saturated hot
+    pixel counts as hot and as saturated, and is drawn as saturated).
 
     Parameters
     ----------
@@ -72,9 +74,10 @@ def plot_mask(mask, ax=None, *, title=None, marker_size=None):
     data = mask.data
     drawn = np.zeros(mask.shape, dtype=bool)
     for name, label, colour in reversed(_CATEGORIES):  # most severe first
-        sel = ((data & np.uint32(DQ[name])) != 0) & ~drawn
+        flagged = (data & np.uint32(DQ[name])) != 0
+        sel = flagged & ~drawn
         drawn |= sel
-        n = int(sel.sum())
+        n = int(np.count_nonzero(flagged))  # as in mask.counts(), not only those drawn
         if n:
             y, x = np.nonzero(sel)
             ax.scatter(x, y, s=size, c=colour, marker="s", linewidths=0,

@@ -15,6 +15,14 @@ from ccdbadpix.cli import main
 from ccdbadpix.simulate import simulate_hot_pixel_series
 
 
+def run(argv):
+    """Exit status of ``ccdbadpix argv`` (argparse refusals exit through SystemExit)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 @pytest.fixture(scope="module")
 def rate_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rates")
@@ -69,7 +77,7 @@ def test_trend_known_steps_dates_and_thresholds(rate_files, tmp_path, capsys):
     assert np.array_equal(table["count_20"], sim.counts(20 * u.DN / u.s)[:8])
     assert "16x16 stamp" in text and "cadence 4 stamps" in text
     assert main(["trend", *files, "--dates", dates[0], "-o", str(tmp_path / "x.ecsv")]) == 2
-    assert "times has 1 dates for 8 epochs" in capsys.readouterr().err
+    assert "--dates has 1 dates for 8 epochs" in capsys.readouterr().err
 
 
 def test_trend_mask_files_with_conventions(tmp_path, capsys):
@@ -88,7 +96,7 @@ def test_trend_mask_files_with_conventions(tmp_path, capsys):
         counts.append(int(bad.sum()))
     out = tmp_path / "masks.ecsv"
     rc = main(["trend", str(tmp_path / "mask_*.fits"), "--dates-from-names",
-               "--bit-map", "1=DO_NOT_USE,2=REFERENCE_PIXEL",
+               "--flags", "DO_NOT_USE", "--bit-map", "1=DO_NOT_USE,2=REFERENCE_PIXEL",
                "--file-convention", "*20240410*", "value:1024", "-o", str(out)])
     assert rc == 0, capsys.readouterr().err
     table = QTable.read(out)
@@ -97,7 +105,8 @@ def test_trend_mask_files_with_conventions(tmp_path, capsys):
     assert "4 masks" in capsys.readouterr().out
     # without a stated layout the integer masks cannot be read
     assert main(["trend", *names, "--dates-from-names", "-o", str(tmp_path / "y.ecsv")]) == 2
-    assert "mask_convention" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "mask_convention" not in err and "--convention" in err and "mask_240105" in err
     assert main(["trend", *names, "--file-convention", "*x*", "value:1",
                  "--dates-from-names", "-o", str(tmp_path / "z.ecsv")]) == 2
     assert "matches no --file-convention" in capsys.readouterr().err
@@ -118,14 +127,62 @@ def test_trend_bad_input(rate_files, tmp_path, capsys):
     assert "DATE-OBS" in capsys.readouterr().err
     assert main(["trend", one, one, "--stamp", "0x3"]) == 2
     assert "--stamp" in capsys.readouterr().err
-    assert main(["trend", one, one, "--max-risk", "2"]) == 2
+    assert run(["trend", one, one, "--max-risk", "2"]) == 2
     assert "--max-risk" in capsys.readouterr().err
+
+
+def test_trend_levels_must_fit_the_files(rate_files, tmp_path, capsys, monkeypatch):
+    """--flags on rate maps (or --thresholds on masks) is refused, not ignored."""
+    import ccdbadpix.trending
+
+    _, folder = rate_files
+    files = sorted(glob.glob(str(folder / "rate_*.fits")))[:4]
+
+    def never(*args, **kwargs):
+        raise AssertionError("the work started")
+
+    monkeypatch.setattr(ccdbadpix.trending, "trend_hot_pixels", never)
+    assert main(["trend", *files, "--flags", "HOT", "-o", str(tmp_path / "t.ecsv")]) == 2
+    err = capsys.readouterr().err
+    assert "--flags" in err and "--thresholds" in err
+    masks = []
+    for k in range(3):
+        masks.append(tmp_path / f"m{k}.fits")
+        fits.writeto(masks[-1], np.zeros((8, 8), np.int16))
+    assert main(["trend", *map(str, masks), "--convention", "bad", "--thresholds",
+                 "1 DN/s", "--dates-from-names", "-o", str(tmp_path / "t.ecsv")]) == 2
+    assert "--thresholds" in capsys.readouterr().err
+    # an output that is one of the inputs
+    assert main(["trend", *files, "-o", files[0], "--overwrite"]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert not (tmp_path / "t.ecsv").exists()
+
+
+def test_trend_says_when_the_growth_is_not_significant(tmp_path, capsys):
+    """No cadence is printed from a growth smaller than its error (or not positive)."""
+    sim = simulate_hot_pixel_series((64, 64), 12, new_per_month=0, initial_hot=40,
+                                    heal_fraction=0.0, intermittent=0, step_pixels=0,
+                                    seed=3)
+    files = []
+    for k, frame in enumerate(sim.frames):
+        files.append(str(tmp_path / f"flat_{k:02d}.fits"))
+        frame.write(files[-1])
+    assert main(["trend", *files, "--steps", "none", "-o", str(tmp_path / "t.ecsv")]) == 0
+    text = capsys.readouterr().out
+    table = QTable.read(tmp_path / "t.ecsv")
+    fits_rows = table.meta["fits"]
+    flat = [row for row in fits_rows if not (row["rate_err"] < row["rate"])]
+    assert flat, "the simulated counts should show no significant growth"
+    assert "0.0 mon" not in text
+    assert text.count("not significant") >= 2 * len(flat)
+    for row in flat:
+        assert f"{row['rate']:.2f} +- {row['rate_err']:.2f} pix/month" in text
 
 
 def test_trend_real_nircam_masks(shared_data, tmp_path, capsys):
     pattern = str(shared_data / "nircam_lw_masks" / "*.fits.gz")
     out = tmp_path / "nircam.ecsv"
-    rc = main(["trend", pattern, "--dates-from-names", "--bit-map",
+    rc = main(["trend", pattern, "--dates-from-names", "--flags", "DO_NOT_USE", "--bit-map",
                "1=DO_NOT_USE,1024=REFERENCE_PIXEL", "--file-convention", "*20230710*",
                "value:1024", "-o", str(out), "--no-progress"])
     assert rc == 0, capsys.readouterr().err
