@@ -247,6 +247,7 @@ def simulate_hot_pixel_series(shape=(512, 512), n_epochs=37, *, start="2022-07-1
     <Quantity 4.315... pix / month>
     """
     ny, nx = _shape(shape)
+    seed = _seed(seed)
     n_epochs = _int(n_epochs, "n_epochs", 2)
     t_start = _time(start, "start")
     dt = _value(interval, month, "interval")
@@ -287,7 +288,7 @@ def simulate_hot_pixel_series(shape=(512, 512), n_epochs=37, *, start="2022-07-1
     _check(fixed <= npix, f"initial_hot + step_pixels + intermittent ({fixed}) exceed the "
            f"{npix} pixels of the detector")
 
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(seed)
     n_new = int(rng.poisson(new_rate * months))
     _check(fixed + n_new <= npix, f"initial_hot + step_pixels + intermittent + new hot "
            f"pixels ({fixed} + {n_new} drawn from new_per_month) exceed the {npix} pixels")

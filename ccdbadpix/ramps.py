@@ -279,18 +279,22 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         electron/DN. Default: the GAIN keyword; without either, thresholds must be given
         in DN/s.
     read_noise : `~astropy.units.Quantity` or float, optional
-        Per-read noise (electron, or DN as a Quantity). Estimated robustly from the data
-        when not given (`estimate_read_noise`).
+        Per-read noise (electron, or DN as a Quantity), positive. Estimated robustly
+        from the data when not given (`estimate_read_noise`).
     hot_threshold, warm_threshold : `~astropy.units.Quantity`, optional
-        Dark-current thresholds of the ``hot`` and ``warm`` classes (electron/s or DN/s).
+        Dark-current thresholds of the ``hot`` and ``warm`` classes (electron/s or DN/s;
+        plain numbers are electron/s), positive and finite, ``warm < hot``.
     model : `RampClassifier` or path, optional
         The forest; default `RampClassifier.default`.
     min_confidence : float, optional
-        Pixels whose best class has a lower probability are labelled ``uncertain``.
+        Pixels whose best class has a lower probability are labelled ``uncertain``;
+        in [0, 1].
     priors : dict, optional
         New prior probability per class name, e.g. ``{"telegraph": 0.01}``: the vote
         fractions are updated as in MaxiMask, ``p' = p / (p + F (1 - p))`` with
-        ``F = [pi_train / (1 - pi_train)] [(1 - pi_new) / pi_new]``.
+        ``F = [pi_train / (1 - pi_train)] [(1 - pi_new) / pi_new]``. Each prior is in
+        (0, 1) and the priors given add up to at most 1 (the other classes share the
+        rest).
     unit : str or `~astropy.units.Unit`, optional
         Unit of a plain array or of a FITS cube without BUNIT.
     dq_mapping : dict, optional
@@ -305,6 +309,10 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     Returns
     -------
     RampClassification
+        Ramps holding NaN or inf, and integer ramps whose counter wrapped around (a drop
+        of more than half the integer type's range between two groups, e.g. uint16
+        65450 -> 64; counted in the header's ``NWRAP``), are ``uncertain`` with
+        confidence 0 and flagged DO_NOT_USE and OTHER_BAD_PIXEL.
 
     Raises
     ------
@@ -492,7 +500,7 @@ def _provenance(r, gain, rn, hot, warm, model, min_confidence, priors, labels, c
     header["NTREES"] = (len(model._trees), "trees in the forest")
     header["PRIORS"] = (_fits_str(priors or "training"), "class priors")
     header["SETTLED"] = (float(np.mean(settled)), "fraction settled by the first pass")
-    header["NWRAP"] = (int(n_wrapped), "ramps whose integer counter wrapped (DO_NOT_USE)")
+    header["NWRAP"] = (int(n_wrapped), "integer ramps that wrapped (DO_NOT_USE)")
     for code, name in enumerate(classes):
         header[f"N_{name[:6].upper()}"] = (int((labels == code).sum()), f"pixels {name}")
     with contextlib.suppress(Exception):

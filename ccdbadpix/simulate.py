@@ -401,6 +401,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     16
     """
     ny, nx = _shape(shape)
+    seed, progress = _seed(seed), _boolean(progress, "progress")
     ngroups, nints = _int(ngroups, "ngroups", 3), _int(nints, "nints", 1)
     dt = _value(group_time, u.s, "group_time")
     _check(dt > 0, f"group_time must be > 0, got {dt} s")
@@ -431,8 +432,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     _check(cluster[0] <= cluster[1] <= 8, "cosmic_ray_cluster_size must satisfy "
            f"0 <= min <= max <= 8, got {cosmic_ray_cluster_size!r}")
 
-    rng = np.random.default_rng(_seed(seed))
-    progress = _boolean(progress, "progress")
+    rng = np.random.default_rng(seed)
     npix, t_ramp = ny * nx, ngroups * dt
     times = dt * np.arange(1, ngroups + 1)
     unit_e = rn if rn > 0 else 1.0
