@@ -230,10 +230,10 @@ _STALE_ANY_SECONDS = 24 * 3600
 _UMASK_LOCK = threading.Lock()
 
 
-def _umask():
+def _umask(status_file="/proc/self/status"):
     """The process umask, read without changing it where the system allows."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(status_file, encoding="ascii") as status:
             for line in status:
                 if line.startswith("Umask:"):
                     return int(line.split()[1], 8)
@@ -324,7 +324,10 @@ def _atomic_write(path, write, overwrite=False):
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, mode)
+        try:
+            os.chmod(tmp, mode)
+        except PermissionError:  # e.g. a file system without POSIX modes: keep the default
+            pass
         if not overwrite and path.exists():
             raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
         os.replace(tmp, path)

@@ -21,6 +21,7 @@ from ccdbadpix._helpers import (
     _atomic_write,
     _host_tag,
     _remove_stale_temporaries,
+    _umask,
 )
 from ccdbadpix._maskio import check_jwst_keywords
 from ccdbadpix.classifier import RampClassifier
@@ -104,6 +105,14 @@ def test_overwritten_files_keep_their_mode(writers, writer, mode, umask, tmp_pat
     assert path.read_bytes() != b"old"
 
 
+@pytest.mark.parametrize("status_file", ["/proc/self/status", "/nonexistent/status"])
+def test_umask_is_read_without_being_changed(status_file, umask):
+    for bits in (0o027, 0o002):
+        umask(bits)
+        assert _umask(status_file) == bits  # /proc, or setting and restoring it
+        assert os.umask(bits) == bits  # still in place
+
+
 def test_refuses_directory_and_missing_folder_as_output(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
         _atomic_write(tmp_path, _write_bytes, overwrite=True)
@@ -164,6 +173,25 @@ def test_stale_temporaries_are_removed_and_others_kept(tmp_path):
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in kept)
     assert (tmp_path / "out.fits").read_bytes() == b"payload"
+
+
+def test_concurrent_writers_in_one_folder_do_not_remove_each_others_files(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def slow(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(b"a")
+            fh.flush()
+            then = time.time() - _STALE_ANY_SECONDS - 60  # looks abandoned, but is ours
+            os.utime(tmp, (then, then))
+            time.sleep(0.05)
+            fh.write(b"b")
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda i: _atomic_write(tmp_path / f"f{i}.bin", slow),
+                              range(16)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    assert all(p.read_bytes() == b"ab" for p in paths)
 
 
 def test_a_killed_write_leaves_a_temporary_that_a_later_write_removes(tmp_path):
