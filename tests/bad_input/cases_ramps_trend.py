@@ -342,6 +342,9 @@ CASES = [
     Case("read-noise-unit-metres", _read_noise(unit=u.m), U, "unit"),
     Case("read-noise-times-wrong-length", _read_noise(times=[1, 2, 3]), V, "times"),
     Case("read-noise-5d", _read_noise(ramps=np.zeros((1, 1, 5, 8, 8))), V, "ramps"),
+    Case("read-noise-constant-ramps", _read_noise(ramps=np.ones((5, 8, 8))), V,
+         "read_noise"),
+    Case("read-noise-unit-rate", _read_noise(unit="electron/s"), U, "unit"),
     # ------------------------------------------------------------------ cluster_ramps
     Case("cluster-n-components-zero", _cluster(n_components=0), V, "n_components"),
     Case("cluster-n-components-string", _cluster(n_components="3"), T, "n_components"),
@@ -399,6 +402,19 @@ CASES = [
         2, feature_names=("a", "b")).fit(np.zeros((4, 2)), ["a"] * 4), V, "labels"),
     Case("classifier-fit-table-lacks-columns", lambda tmp: RampClassifier(2).fit(
         Table({"rate": [1.0, 2.0]}), ["a", "b"]), V, "features"),
+    Case("classifier-fit-sample-weight-length", lambda tmp: RampClassifier(
+        2, feature_names=("a", "b")).fit(np.zeros((4, 2)), ["a", "b"] * 2,
+                                         sample_weight=[1.0]), V, "sample_weight"),
+    Case("classifier-fit-n-estimators-zero", lambda tmp: RampClassifier(
+        0, feature_names=("a", "b")).fit(np.zeros((4, 2)), ["a", "b"] * 2), V,
+        "n_estimators"),
+    Case("classifier-fit-min-samples-leaf-zero", lambda tmp: RampClassifier(
+        2, min_samples_leaf=0, feature_names=("a", "b")).fit(np.zeros((4, 2)),
+                                                              ["a", "b"] * 2), V,
+        "min_samples_leaf"),
+    Case("classifier-fit-max-depth-negative", lambda tmp: RampClassifier(
+        2, max_depth=-1, feature_names=("a", "b")).fit(np.zeros((4, 2)), ["a", "b"] * 2),
+        V, "max_depth"),
     Case("classifier-predict-unfitted", lambda tmp: RampClassifier().predict(
         np.zeros((1, 2))), RuntimeError, "fit"),
     Case("classifier-predict-wrong-width", lambda tmp: _model().predict(np.zeros((3, 2))),
@@ -444,7 +460,7 @@ CASES = [
     Case("trend-steps-number", _trend_rates(steps=5), T, "steps"),
     Case("trend-steps-word", _trend_rates(steps="sometimes"), V, "steps"),
     Case("trend-steps-not-a-date", _trend_rates(steps=["no date"]), V, r"steps\[0\]"),
-    Case("trend-steps-outside", _trend_rates(steps=["2030-01-01"]), V, "steps"),
+    Case("trend-steps-outside", _trend_rates(steps=["2025-06-01"]), V, "steps"),
     Case("trend-step-sigma-zero", _trend_rates(step_sigma=0), V, "step_sigma"),
     Case("trend-step-sigma-nan", _trend_rates(step_sigma=NAN), V, "step_sigma"),
     Case("trend-step-sigma-string", _trend_rates(step_sigma="abc"), T, "step_sigma"),
@@ -592,7 +608,7 @@ CASES = [
     Case("series-output-number", _simseries(output=1), T, "output"),
     Case("series-exposure-zero", _simseries(exposure_time=0 * u.s), V, "exposure_time"),
     Case("series-mask-threshold-zero", _simseries(mask_threshold=0), V, "mask_threshold"),
-    Case("series-step-outside", _simseries(step_time="2030-01-01", step_pixels=2), V,
+    Case("series-step-outside", _simseries(step_time="2023-01-01", step_pixels=2), V,
          "step_time"),
     Case("series-step-pixels-without-time", _simseries(step_pixels=2), V, "step_pixels"),
     Case("series-too-many-pixels", _simseries(initial_hot=1000), V, "initial_hot"),
