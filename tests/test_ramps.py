@@ -208,7 +208,7 @@ def test_model_save_load_round_trip(tmp_path, default_sim):
         model.save(path)
     bad = tmp_path / "bad.npz"
     np.savez(bad, header=np.array('{"format": "something else"}'))
-    with pytest.raises(ValueError, match="bad.npz is not a valid ccdbadpix forest"):
+    with pytest.raises(ValueError, match=r"bad\.npz is not a valid ccdbadpix forest"):
         RampClassifier.load(bad)
 
 
