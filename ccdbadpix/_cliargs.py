@@ -234,6 +234,8 @@ def _replace_parameter(text, name, option):
     text = re.sub(r"\{'" + re.escape(name) + r"': ([^}]*)\}", rf"{option} \1", text)
     text = re.sub(lead + re.escape(name) + r"=(?=\w)", f"{option} ", text)
     text = re.sub(lead + re.escape(name) + r"=", option, text)
+    # name[i]: an item of a list option, e.g. times[0] -> --dates
+    text = re.sub(lead + re.escape(name) + r"\[\d+\]", option, text)
     # name as the subject of a sentence: "gain must be ...", "warm_threshold (0.1) ..."
     # (never "the gain is unknown", which speaks of the quantity, not of the option)
     if "_" in name:
@@ -268,9 +270,13 @@ def cli_message(text, extra=None, files=()):
 
     def label(match):
         i = int(match.group(1))
-        return files[i] if i < len(files) else match.group(0)
+        if i >= len(files):
+            return match.group(0)
+        if match.group(2) and str(files[i]) in text:  # "darks[0]: cannot read FILE: ..."
+            return ""
+        return str(files[i]) + (match.group(2) or "")
 
-    text = re.sub(r"\bdarks\[(\d+)\](?: \([^)]*\))?", label, text)
+    text = re.sub(r"\bdarks\[(\d+)\](?: \([^)]*\))?(: )?", label, text)
     return text
 
 
@@ -326,6 +332,8 @@ def check_outputs(outputs, overwrite, inputs=(), suffixes=None):
         if key in seen:
             raise ValueError(f"{path} is given for two outputs ({seen[key]} and {option})")
         seen[key] = option
+        if path.is_dir():
+            raise ValueError(f"{option} {path} is a folder; give a file name")
         allowed = (suffixes or {}).get(option)
         if allowed and path.suffix.lower() not in allowed:
             raise ValueError(f"{option} {path}: expected a file ending in "
@@ -335,8 +343,6 @@ def check_outputs(outputs, overwrite, inputs=(), suffixes=None):
             raise NotADirectoryError(f"{option} {path}: {parent} is not a folder")
         if not parent.is_dir():
             raise FileNotFoundError(f"{option} {path}: folder {parent} does not exist")
-        if path.is_dir():
-            raise ValueError(f"{option} {path} is a folder; give a file name")
         if path.exists() and not overwrite:
             raise FileExistsError(f"{option} {path} already exists")
         if not os.access(parent, os.W_OK):

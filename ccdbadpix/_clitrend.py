@@ -26,10 +26,10 @@ def _bit_map(text):
         try:
             key = int(value.strip())
         except ValueError:
-            raise ValueError(f"bit map entry {part!r}: expected VALUE=FLAG, e.g. "
-                             "1=DO_NOT_USE") from None
+            raise ValueError(f"entry {part!r}: expected VALUE=FLAG, e.g. 1=DO_NOT_USE"
+                             ) from None
         if not flags.strip():
-            raise ValueError(f"bit map entry {part!r}: expected VALUE=FLAG, e.g. 1=DO_NOT_USE")
+            raise ValueError(f"entry {part!r}: expected VALUE=FLAG, e.g. 1=DO_NOT_USE")
         out[key] = [f.strip() for f in flags.split("+")]
     return out
 
@@ -92,7 +92,7 @@ def mask_layout(args):
         try:
             return {"bit_map": _bit_map(args.bit_map)}
         except ValueError as exc:
-            raise ValueError(f"--bit-map {exc}") from None
+            raise ValueError(f"--bit-map: {exc}") from None
     return None
 
 
@@ -173,7 +173,7 @@ def _mask_convention(args):
     try:
         rules = [(pattern, _convention_spec(spec)) for pattern, spec in args.file_convention]
     except ValueError as exc:
-        raise ValueError(f"--file-convention {exc}") from None
+        raise ValueError(f"--file-convention: {exc}") from None
     if not rules:
         return default
 
