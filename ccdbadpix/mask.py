@@ -244,6 +244,7 @@ class DQMask(NDData):
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
 
     __hash__ = None
+    __array_ufunc__ = None  # ``array | mask`` calls `__ror__` rather than looping in numpy
 
     def apply_to(self, ccd, *, ignore_flags=None, flags=None):
         """A copy of ``ccd`` with this mask OR-ed into its boolean mask.

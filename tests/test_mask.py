@@ -286,3 +286,45 @@ def test_from_array_boolean():
     assert DQMask.from_array(bad, convention="good").data.tolist() == [[0, 1], [1, 0]]
     with pytest.raises(ValueError, match="at least one flag"):
         DQMask.from_array(bad, bad_flags=0)
+
+
+def test_or_with_an_array_on_either_side(mask):
+    other = np.zeros(mask.shape, dtype=np.int64)
+    other[0, 0] = DQ.DEAD
+    left, right = mask | other, other | mask
+    assert isinstance(right, DQMask)
+    assert left == right
+    assert right.data[0, 0] == DQ.DEAD and right.counts()["HOT"] == 1
+    with pytest.raises(ValueError, match="other holds negative values"):
+        -np.ones(mask.shape, dtype=int) | mask
+
+
+def test_apply_to_refuses_an_image_mask_of_another_shape(mask):
+    from astropy.nddata import NDData
+
+    image = NDData(np.ones(mask.shape), mask=np.zeros((1, mask.shape[1]), bool))
+    with pytest.raises(ValueError, match=r"ccd\.mask has shape \(1, 5\)"):
+        mask.apply_to(image)
+    own = np.zeros(mask.shape, bool)
+    own[0, 0] = True
+    masked = mask.apply_to(NDData(np.ones(mask.shape), mask=own))
+    np.testing.assert_array_equal(masked.mask, own | mask.to_boolean())
+
+
+def test_dq_values_are_never_wrapped():
+    # -1 as uint32 would carry every flag; signed arrays of valid values still work
+    with pytest.raises(ValueError, match="dq holds negative values"):
+        dq_to_boolean(np.array([0, -1]))
+    assert dq_to_boolean(np.array([0, 2048], np.int16), flags="HOT").tolist() == [False, True]
+    with pytest.raises(ValueError, match=r"bit_map\[1\]: DQ value -1"):
+        DQMask.from_array(np.eye(2, dtype=int), bit_map={1: -1})
+
+
+def test_layout_options_that_contradict_each_other():
+    data = np.array([[0, 1], [2, 1]])
+    with pytest.raises(ValueError, match="bad_value cannot be combined with convention='good'"):
+        DQMask.from_array(data, bad_value=2, convention="good")
+    with pytest.raises(TypeError, match="bad_value must be an integer"):
+        DQMask.from_array(data, bad_value="2")
+    assert DQMask.from_array(data, bad_value=np.int16(2)).to_boolean().tolist() == [
+        [False, False], [True, False]]
