@@ -17,6 +17,7 @@ from importlib import resources
 
 import numpy as np
 
+from ._checks import _integer
 from ._helpers import _atomic_write
 from ._rampkernel import FEATURE_NAMES
 
@@ -28,22 +29,68 @@ _DEFAULT_MODEL = "default_ramp_model.npz"
 
 
 def _as_matrix(features, feature_names):
-    """(nsamples, nfeatures) float32 from an array, a Table or `RampFeatures`."""
+    """(nsamples, nfeatures) finite float32 from an array, a Table or `RampFeatures`."""
     from astropy.table import Table
 
-    if hasattr(features, "to_table") and hasattr(features, "values"):  # RampFeatures
-        values = np.asarray(features.values)
-        return values.reshape(values.shape[0], -1).T.astype(np.float32)
-    if isinstance(features, Table):
-        missing = [n for n in feature_names if n not in features.colnames]
-        if missing:
-            raise ValueError(f"features table lacks the columns {missing}")
-        return np.column_stack([np.asarray(features[n], np.float32) for n in feature_names])
-    x = np.asarray(features, dtype=np.float32)
+    try:
+        if hasattr(features, "to_table") and hasattr(features, "values"):  # RampFeatures
+            values = np.asarray(features.values)
+            x = values.reshape(values.shape[0], -1).T.astype(np.float32)
+        elif isinstance(features, Table):
+            missing = [n for n in feature_names if n not in features.colnames]
+            if missing:
+                raise ValueError(f"features table lacks the columns {missing}")
+            x = np.column_stack([np.asarray(features[n], np.float32) for n in feature_names])
+        else:
+            x = np.asarray(features, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        if "lacks the columns" in str(exc):
+            raise
+        raise TypeError("features must be numbers: an array (nsamples, nfeatures), a Table "
+                        f"or RampFeatures ({exc})") from None
     if x.ndim != 2 or x.shape[1] != len(feature_names):
         raise ValueError(f"features must have shape (nsamples, {len(feature_names)}), "
                          f"got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("features hold NaN or inf values")
     return x
+
+
+def _check_names(names, name):
+    """A tuple of different non-empty strings (not one string split into letters)."""
+    if isinstance(names, str | bytes) or not np.iterable(names):
+        raise TypeError(f"{name} must be a sequence of names, got {names!r}")
+    names = tuple(names)
+    if not names or not all(isinstance(n, str) and n for n in names) \
+            or len(set(names)) != len(names):
+        raise ValueError(f"{name} must be different non-empty strings, got {names!r}")
+    return names
+
+
+def _check_labels(labels, n):
+    """Class names, one per sample, as a str array."""
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"labels must have one entry per sample ({n}), got shape {y.shape}")
+    if y.dtype.kind not in "US" and not (
+            y.dtype == object and all(isinstance(v, str) for v in y)):
+        raise TypeError(f"labels must be class names (strings), got dtype {y.dtype}")
+    y = y.astype(str)
+    if (y == "").any():
+        raise ValueError("labels must not be empty strings")
+    return y
+
+
+def _check_sample_weight(sample_weight, n):
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"sample_weight must be numbers, got {sample_weight!r}") from None
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise ValueError(f"sample_weight must be {n} finite weights >= 0, not all 0")
+    return w
 
 
 class RampClassifier:
@@ -93,12 +140,17 @@ class RampClassifier:
 
     def __init__(self, n_estimators=64, *, max_depth=None, min_samples_leaf=2,
                  class_weight="balanced", random_state=None, feature_names=FEATURE_NAMES):
-        self.n_estimators = int(n_estimators)
-        self.max_depth = max_depth
-        self.min_samples_leaf = int(min_samples_leaf)
+        self.n_estimators = _integer(n_estimators, "n_estimators", 1)
+        self.max_depth = None if max_depth is None else _integer(max_depth, "max_depth", 1)
+        self.min_samples_leaf = _integer(min_samples_leaf, "min_samples_leaf", 1)
+        if not (class_weight is None or isinstance(class_weight, dict)
+                or class_weight in ("balanced", "balanced_subsample")):
+            raise ValueError("class_weight must be None, 'balanced', 'balanced_subsample' or a "
+                             f"dict of class name -> weight, got {class_weight!r}")
         self.class_weight = class_weight
-        self.random_state = random_state
-        self.feature_names = tuple(feature_names)
+        self.random_state = None if random_state is None else _integer(
+            random_state, "random_state", 0, 2**32 - 1)
+        self.feature_names = _check_names(feature_names, "feature_names")
         self.classes = None
         self.train_priors = {}
         self.meta = {}
@@ -145,12 +197,8 @@ class RampClassifier:
         from sklearn.ensemble import RandomForestClassifier
 
         x = _as_matrix(features, self.feature_names)
-        y = np.asarray(labels).astype(str)
-        if y.shape != (x.shape[0],):
-            raise ValueError(f"labels must have one entry per sample ({x.shape[0]}), "
-                             f"got shape {y.shape}")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("features hold NaN or inf values")
+        y = _check_labels(labels, x.shape[0])
+        sample_weight = _check_sample_weight(sample_weight, x.shape[0])
         classes, counts = np.unique(y, return_counts=True)
         if classes.size < 2:
             raise ValueError(f"labels must name at least 2 classes, got {classes.tolist()}")
@@ -224,6 +272,8 @@ class RampClassifier:
             ``"numpy"`` forces the pure numpy tree traversal (same result, slower).
         """
         self._check_fitted()
+        if engine not in ("auto", "numpy"):
+            raise ValueError(f"engine must be 'auto' or 'numpy', got {engine!r}")
         x = np.ascontiguousarray(_as_matrix(features, self.feature_names))
         votes = np.zeros((x.shape[0], len(self.classes)), np.int16)
         rows = np.arange(x.shape[0])
@@ -335,10 +385,15 @@ class RampClassifier:
         """
         header, trees = _read_model_file(path)
         params = header["params"]
-        self = cls(params.get("n_estimators", len(trees)), max_depth=params.get("max_depth"),
-                   min_samples_leaf=params.get("min_samples_leaf", 1),
-                   random_state=params.get("random_state"),
-                   feature_names=header["feature_names"])
+        try:
+            self = cls(params.get("n_estimators", len(trees)),
+                       max_depth=params.get("max_depth"),
+                       min_samples_leaf=params.get("min_samples_leaf", 1),
+                       random_state=params.get("random_state"),
+                       feature_names=header["feature_names"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"model file {path} is not a valid ccdbadpix forest model: "
+                             f"params: {exc}") from None
         self.classes = tuple(header["classes"])
         self.train_priors = dict(header["train_priors"])
         self.meta = dict(header["meta"])

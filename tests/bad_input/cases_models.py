@@ -237,3 +237,75 @@ CASES += [
     Case("classify-model-negative-child", _classify_with(_set("left_0", 0, -5)), ValueError,
          _MODEL),
 ]
+
+
+# ------------------------------------------------ RampClassifier options and inputs
+def _fit(*args, x=None, y=None, **kwargs):
+    def call(tmp_path):
+        xx = np.arange(16.0).reshape(8, 2) if x is None else x
+        yy = ["a", "b"] * 4 if y is None else y
+        return RampClassifier(*args, feature_names=("u", "v"), **kwargs).fit(xx, yy)
+    return call
+
+
+def _fit_weighted(weight):
+    def call(tmp_path):
+        return RampClassifier(2, feature_names=("u", "v")).fit(
+            np.arange(16.0).reshape(8, 2), ["a", "b"] * 4, sample_weight=weight)
+    return call
+
+
+def _predict(x, **kwargs):
+    def call(tmp_path):
+        model = RampClassifier(2, random_state=0, feature_names=("u", "v")).fit(
+            np.arange(16.0).reshape(8, 2), ["a", "b"] * 4)
+        return model.predict(x, **kwargs)
+    return call
+
+
+def _saved_params(**params):
+    return _header(params=params)
+
+
+_T, _V = TypeError, ValueError
+CASES += [
+    Case("classifier-n-estimators-string", _fit("abc"), _T, "n_estimators"),
+    Case("classifier-n-estimators-float", _fit(2.7), _T, "n_estimators"),
+    Case("classifier-n-estimators-bool", _fit(True), _T, "n_estimators"),
+    Case("classifier-max-depth-zero", _fit(2, max_depth=0), _V, "max_depth"),
+    Case("classifier-max-depth-float", _fit(2, max_depth=2.5), _T, "max_depth"),
+    Case("classifier-min-samples-leaf-string", _fit(2, min_samples_leaf="2"), _T,
+         "min_samples_leaf"),
+    Case("classifier-class-weight-bad", _fit(2, class_weight="heavy"), _V, "class_weight"),
+    Case("classifier-random-state-negative", _fit(2, random_state=-1), _V, "random_state"),
+    Case("classifier-random-state-string", _fit(2, random_state="0"), _T, "random_state"),
+    Case("classifier-feature-names-one-string",
+         lambda tmp: RampClassifier(2, feature_names="uv"), _T, "feature_names"),
+    Case("classifier-feature-names-duplicate",
+         lambda tmp: RampClassifier(2, feature_names=("u", "u")), _V, "feature_names"),
+    Case("classifier-feature-names-empty",
+         lambda tmp: RampClassifier(2, feature_names=()), _V, "feature_names"),
+    Case("classifier-feature-names-numbers",
+         lambda tmp: RampClassifier(2, feature_names=(1, 2)), _V, "feature_names"),
+    Case("classifier-fit-string-features", _fit(2, x=np.array([["a", "b"]] * 8)), _T,
+         "features"),
+    Case("classifier-fit-inf-features", _fit(2, x=np.full((8, 2), np.inf)), _V, "features"),
+    Case("classifier-fit-none-labels", _fit(2, y=[None, "a"] * 4), _T, "labels"),
+    Case("classifier-fit-integer-labels", _fit(2, y=[0, 1] * 4), _T, "labels"),
+    Case("classifier-fit-empty-label", _fit(2, y=["", "a"] * 4), _V, "labels"),
+    Case("classifier-fit-weight-negative", _fit_weighted([-1.0] + [1.0] * 7), _V,
+         "sample_weight"),
+    Case("classifier-fit-weight-nan", _fit_weighted([np.nan] * 8), _V, "sample_weight"),
+    Case("classifier-fit-weight-all-zero", _fit_weighted([0.0] * 8), _V, "sample_weight"),
+    Case("classifier-fit-weight-string", _fit_weighted(["x"] * 8), _T, "sample_weight"),
+    Case("classifier-predict-string-features", _predict(np.array([["a", "b"]])), _T,
+         "features"),
+    Case("classifier-predict-nan-features", _predict(np.array([[np.nan, 1.0]])), _V,
+         "features"),
+    Case("classifier-predict-engine-unknown", _predict(np.zeros((1, 2)), engine="bogus"), _V,
+         "engine"),
+    Case("model-params-n-estimators-string", _crafted(_saved_params(n_estimators="x")), _V,
+         _MODEL + ".*n_estimators"),
+    Case("model-params-max-depth-negative", _crafted(_saved_params(max_depth=-3)), _V,
+         _MODEL + ".*max_depth"),
+]
