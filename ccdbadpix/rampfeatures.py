@@ -118,7 +118,8 @@ class RampFeatures:
     times : `~astropy.units.Quantity`
         Group times.
     finite : `~numpy.ndarray`
-        (ny, nx) bool: False where a ramp holds NaN or inf (its features are 0).
+        (ny, nx) bool: False where a ramp holds NaN or inf, or where an integer counter
+        wrapped around (its features are 0).
 
     Examples
     --------
@@ -234,5 +235,10 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
         block = np.asarray(block, dtype=np.float32)
         out[:, y0:y0 + rows] = ramp_feature_tile(block, r.times, g, rn_eff, level_ref)
         finite[y0:y0 + rows] = np.isfinite(block).all(0)
+    if r.wrapped is not None:  # integer counters that wrapped: as unusable as NaN
+        wrapped = np.asarray(r.wrapped.compute() if hasattr(r.wrapped, "compute")
+                             else r.wrapped)
+        finite &= ~wrapped
+        out[:, wrapped] = 0
     return RampFeatures(values=out, names=FEATURE_NAMES, read_noise=rn * u.electron,
                         gain=g * u.electron / u.DN, times=r.times * u.s, finite=finite)

@@ -9,7 +9,7 @@ from astropy import units as u
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
-from ccdbadpix import DQ, DQMask, classify_ramps, trend_hot_pixels, unmasked_risk
+from ccdbadpix import DQ, DQMask, classify_ramps, ramp_features, trend_hot_pixels, unmasked_risk
 from ccdbadpix.simulate import simulate_hot_pixel_series, simulate_ramps
 
 DN_S = u.DN / u.s
@@ -207,3 +207,16 @@ def test_simulator_seeds_of_numpy_types_and_generators():
     assert np.array_equal(a.data, b.data) and np.array_equal(a.data, c.data)
     with pytest.raises(ValueError, match="seed must be >= 0"):
         simulate_hot_pixel_series((8, 8), 3, seed=-1)
+
+
+def test_wrapped_ramps_have_no_features(uint16_cube):
+    """ramp_features treats a wrapped integer ramp like a non-finite one."""
+    sim, cube = uint16_cube
+    mask = _wrap_mask()
+    feats = ramp_features(cube, times=sim.times, gain=sim.gain, read_noise=sim.read_noise)
+    np.testing.assert_array_equal(~feats.finite, mask)
+    assert (feats.values[:, mask] == 0).all()
+    plain = ramp_features(cube.astype(np.float32), times=sim.times, gain=sim.gain,
+                          read_noise=sim.read_noise)
+    assert plain.finite.all()
+    np.testing.assert_array_equal(feats.values[:, ~mask], plain.values[:, ~mask])
