@@ -304,7 +304,9 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     progress : bool or None, optional
         Progress bar over tiles; None shows it for cubes of a million pixels or more.
     compute : bool, optional
-        For dask input, False returns the lazy layer stack of `classify_tile` instead.
+        For dask input, False returns the lazy layer stack of `classify_tile` instead
+        (the per-tile results only: wrapped integer ramps are flagged when the layers
+        are assembled into a `RampClassification`).
 
     Returns
     -------
