@@ -493,7 +493,8 @@ def _print_hot_recovery(sim, mask):
     sat = sim.saturated[-1]
     both = int(np.count_nonzero(flagged["SATURATED"] & sat))
     print(f"  {'saturated in 1000 s:':<25}{int(sat.sum()):6d} simulated, "
-          f"{int(flagged['SATURATED'].sum())} flagged SATURATED ({both} of them saturated)")
+          f"{int(flagged['SATURATED'].sum())} flagged SATURATED ({both} of them truly "
+          "saturated)")
 
 
 def _print_class_recovery(sim, res, seconds):
@@ -722,6 +723,11 @@ def main(argv=None):
 
     try:
         return commands[args.command](args)
+    except BrokenPipeError:  # e.g. piped into head: the reader has gone, nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, UnitsError, OSError, ImportError) as exc:
         message = _error_message(args, exc)
         print(f"ccdbadpix {args.command}: error: {message}", file=sys.stderr)
