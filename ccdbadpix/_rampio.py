@@ -209,11 +209,15 @@ def _load_ramps(ramps, *, times=None, group_time=None, gain=None, unit=None):
         times = file_times
     t = _times_from(times, group_time, ngroups, header, source)
     g = _gain_value(gain)
-    if g is None and "GAIN" in header:
+    if g is None and "GAIN" in header and count != u.electron:
+        value = header["GAIN"]
         try:
-            g = _gain_value(float(header["GAIN"]), "the GAIN keyword")
+            if isinstance(value, bool):
+                raise TypeError
+            g = _gain_value(float(value), "the GAIN keyword")
         except (TypeError, ValueError):
-            g = None
+            raise ValueError(f"{source}: the GAIN keyword ({value!r}) is not a positive "
+                             "number; pass gain= (electron/DN)") from None
     if count == u.electron:
         g = 1.0
     return _Ramps(cube=cube, times=t, count_unit=count, gain=g, meta=header, source=source,

@@ -616,3 +616,24 @@ CASES = [
     Case("series-seed-negative", _simseries(seed=-5), V, "seed"),
     Case("series-intermittent-float", _simseries(intermittent=0.5), T, "intermittent"),
 ]
+
+
+def _ramp_file_with_gain(value):
+    def call(tmp):
+        from astropy.io import fits
+
+        header = fits.Header()
+        header["GAIN"] = value
+        header["TGROUP"] = 10.0
+        path = tmp / "gain_keyword.fits"
+        cube = np.random.default_rng(0).normal(1000, 5, (5, 4, 4)).astype(np.float32)
+        fits.PrimaryHDU(cube, header).writeto(path)
+        return classify_ramps(path, progress=False)
+    return call
+
+
+CASES += [
+    Case(f"ramps-gain-keyword-{name}", _ramp_file_with_gain(value), ValueError,
+         r"gain_keyword\.fits.*GAIN keyword")
+    for name, value in (("text", "abc"), ("zero", 0.0), ("negative", -2.0), ("bool", True))
+]
