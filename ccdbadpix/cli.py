@@ -108,7 +108,7 @@ def _parser():
     hot.add_argument("--neighbors", choices=("none", "above", "cross"), default="above",
                      help="IPC-lit neighbours: none, above (default) or cross")
     hot.add_argument("--ipc", type=finite_float,
-                     help="IPC coupling per neighbour (default: measured)")
+                     help="IPC coupling per neighbour, in [0, 0.125) (default: measured)")
     hot.add_argument("--instrument", help="INSTRUME keyword (needed for --format jwst)")
     hot.add_argument("--detector", help="DETECTOR keyword (needed for --format jwst)")
     hot.add_argument("--useafter", help="USEAFTER date (for --format jwst)")
