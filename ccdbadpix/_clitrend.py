@@ -205,25 +205,6 @@ def _levels_match_kind(args, files, convention):
                          "choose the flags that count with --flags")
 
 
-def _significance_notes(trend, summary, n_cadences):
-    """The summary, with 'not significant' for the cadence of a growth that is not
-    significant (rate_err above the rate, or a rate that is not positive)."""
-    lines = summary.splitlines()
-    notes = []
-    width = 18 * n_cadences - 1  # the cadence columns: 17 characters each, space-joined
-    for j, row in enumerate(trend.fits):
-        rate, err = float(row["rate"].value), float(row["rate_err"].value)
-        if rate > 0 and not err > rate:
-            continue
-        level = lines[2 + j][:16].strip()  # the level column, as the summary writes it
-        why = "is not positive" if not rate > 0 else "is smaller than its error"
-        notes.append(f"growth at {level}: {rate:.2f} +- {err:.2f} pix/month {why}, so no "
-                     "cadence follows from it")
-        cell = f"{'not significant':>17}"
-        lines[2 + j] = lines[2 + j][:-width] + " ".join([cell] * n_cadences)
-    return "\n".join(lines + notes)
-
-
 def cmd_trend(args):
     from .cli import _save_figure
 
@@ -258,7 +239,7 @@ def cmd_trend(args):
     print(f"{len(files)} {kind}")
     summary = trend.summary(max_risk=args.max_risk, stamp_shape=stamp,
                             n_stamps=args.n_stamps)
-    print(_significance_notes(trend, summary, len(args.n_stamps)))
+    print(summary)
     written = [str(trend.write(args.output, overwrite=args.overwrite))]
     if args.fits_output:
         from ._helpers import _atomic_write

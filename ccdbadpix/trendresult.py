@@ -417,7 +417,12 @@ class HotPixelTrend:
 
     # -- output --------------------------------------------------------------------
     def summary(self, max_risk=0.1, stamp_shape=(32, 32), n_stamps=(1, 8)):
-        """Text summary: epochs, growth per threshold, steps and recommended cadence."""
+        """Text summary: epochs, growth per threshold, steps and recommended cadence.
+
+        A growth that is not significant (its error larger than itself) or not positive
+        gives no cadence: its cells say ``not significant`` and a line below gives the
+        fitted rate.
+        """
         t = self.table["time"]
         lines = [f"{len(t)} epochs from {t[0].isot[:10]} to {t[-1].isot[:10]} "
                  f"({self.table['months'][-1].to_value(month):.1f} months), "
@@ -428,14 +433,21 @@ class HotPixelTrend:
                                 for n in np.atleast_1d(n_stamps))
         lines.append(f"{head:>16} {'last count':>10} {'pix/month':>18} {'%/yr':>8} "
                      f"{'steps':>5} {cadence_head}")
+        notes = []
         for j, row in enumerate(self.fits):
             level = (f"{row['threshold'].value:g}{unit}" if self.kind == "rate"
                      else str(row["threshold"]))
+            rate, err = float(row["rate"].value), float(row["rate_err"].value)
             cad = []
             for n in np.atleast_1d(n_stamps):
                 c = self.recommend_cadence(max_risk, stamp_shape, int(n), threshold=self._labels[j])
                 cad.append(f"{c.to_value(month):12.1f} mon" if np.isfinite(c) else
                            f"{'never needed':>16}")
+            if not (rate > 0 and err <= rate):  # no cadence follows from such a growth
+                cad = ["not significant"] * len(cad)
+                why = "is not positive" if not rate > 0 else "is smaller than its error"
+                notes.append(f"growth at {level}: {rate:.2f} +- {err:.2f} pix/month {why}, "
+                             "so no cadence follows from it")
             lines.append(
                 f"{level:>16} {int(self.table['count_' + self._labels[j]][-1]):10d} "
                 f"{row['rate'].value:9.2f} +- {row['rate_err'].value:5.2f} "
@@ -444,6 +456,7 @@ class HotPixelTrend:
         lines.append(f"cadence: longest mask-update interval keeping the risk that a "
                      f"{'x'.join(map(str, stamp_shape))} stamp holds an unmasked hot pixel "
                      f"at most {max_risk:.0%}")
+        lines += notes
         for row in self.steps:
             level = (f"{row['threshold'].value:g}{unit}" if self.kind == "rate"
                      else str(row["threshold"]))
