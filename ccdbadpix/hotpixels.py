@@ -78,7 +78,7 @@ def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
     Examples
     --------
     >>> import numpy as np
-    >>> from scipy import fft, ndimage
+    >>> from scipy import ndimage
     >>> from ccdbadpix import measure_ipc
     >>> rng = np.random.default_rng(1)
     >>> charge = rng.normal(10.0, 0.1, (64, 64))
