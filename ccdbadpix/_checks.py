@@ -38,13 +38,15 @@ def _real(value, name, *, low=None, high=None, low_open=False, high_open=False,
 
 def _integer(value, name, minimum=None, maximum=None):
     """``value`` as an int (an integer type, not a bool) within [minimum, maximum]."""
+    expected = ("a positive integer" if minimum == 1 else "an integer" if minimum is None
+                else f"an integer >= {minimum}")
+    if maximum is not None:
+        expected += f" {'and ' if minimum is not None else ''}<= {maximum}"
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
     value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {expected}, got {value}")
     return value
 
 

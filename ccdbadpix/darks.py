@@ -10,6 +10,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.nddata import CCDData, NDData
 
+from ._checks import _real
 from ._helpers import _as_quantity, _count_unit, _dn_to_adu, _fits_error, _open_fits
 
 __all__ = ["measure_dark_current"]
@@ -39,19 +40,6 @@ class _DarkCurrent:
     saturated_all: np.ndarray | None
     nonproportional: np.ndarray | None
     gain: float | None  # electron per adu
-
-
-def _number(value, name, *, minimum=0.0, inclusive=False, expected="a positive number"):
-    """``value`` as a finite float above ``minimum`` (or equal with ``inclusive``)."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be {expected}, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be {expected}, got {value!r}") from exc
-    if not np.isfinite(number) or number < minimum or (number == minimum and not inclusive):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return number
 
 
 def _gain_value(gain, name="gain"):
@@ -299,9 +287,9 @@ def _combine(darks, gain=None, saturation=None, nonproportional_sigma=5.0,
     """Dark-current map from one or several darks (see `measure_dark_current`)."""
     g = _gain_value(gain)
     work = _working_unit(darks, g)
-    _number(nonproportional_sigma, "nonproportional_sigma")
-    _number(nonproportional_rtol, "nonproportional_rtol", inclusive=True,
-            expected="a number >= 0")
+    _real(nonproportional_sigma, "nonproportional_sigma", low=0, low_open=True,
+          expected="a positive number")
+    _real(nonproportional_rtol, "nonproportional_rtol", low=0, expected="a number >= 0")
     if saturation is not None:
         if isinstance(saturation, (bool, np.bool_)):
             raise TypeError(f"saturation must be a number or a Quantity, got {saturation!r}")

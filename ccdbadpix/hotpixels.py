@@ -10,8 +10,9 @@ from astropy.time import Time
 from astropy.utils.exceptions import AstropyUserWarning
 from scipy import fft, ndimage
 
+from ._checks import _integer, _real
 from ._helpers import _as_quantity, _fits_str
-from .darks import _combine, _convert_factor, _load_darks, _number
+from .darks import _combine, _convert_factor, _load_darks
 from .dqflags import DQ, flags_to_value
 from .mask import DQMask
 
@@ -93,11 +94,10 @@ def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
                         f"of dtype {image.dtype}")
     if image.ndim != 2:
         raise ValueError(f"rate must be a 2-D image, got shape {image.shape}")
-    _number(min_snr, "min_snr")
-    isolation = _number(isolation, "isolation", expected="a fraction in (0, 1]")
-    if isolation > 1:
-        raise ValueError(f"isolation must be a fraction in (0, 1], got {isolation}")
-    _count_parameter(min_pixels, "min_pixels")
+    _real(min_snr, "min_snr", low=0, low_open=True, expected="a positive number")
+    isolation = _real(isolation, "isolation", low=0, high=1, low_open=True,
+          expected="a fraction in (0, 1]")
+    _integer(min_pixels, "min_pixels", 1)
     image = image.astype(np.float32 if image.dtype == np.float32 else float, copy=False)
     finite = np.isfinite(image)
     values = image[finite]
@@ -135,17 +135,6 @@ def _threshold_value(value, name, work, gain):
     return value
 
 
-def _count_parameter(value, name, allow_none=False):
-    """A positive integer parameter (``None`` too if ``allow_none``)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer{' or None' if allow_none else ''}, "
-                        f"got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-
-
 def _choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
@@ -158,11 +147,12 @@ def _check_options(method, neighbors, threshold, sigma, maxiters, ipc):
     _choice(neighbors, "neighbors", _NEIGHBOR_MODES)
     if method == "sigma" and threshold is not None:
         raise ValueError("threshold is not used with method='sigma'; give sigma= instead")
-    _number(sigma, "sigma")
-    _count_parameter(maxiters, "maxiters", allow_none=True)
+    _real(sigma, "sigma", low=0, low_open=True, expected="a positive number")
+    if maxiters is not None:
+        _integer(maxiters, "maxiters", 1)
     if ipc is not None:
         expected = f"a coupling per neighbour in [0, {_IPC_MAX})"
-        alpha = _number(ipc, "ipc", inclusive=True, expected=expected)
+        alpha = _real(ipc, "ipc", low=0, expected=expected)
         if alpha >= _IPC_MAX:
             raise ValueError(f"ipc must be {expected}: from 1/8 on the IPC kernel cannot be "
                              f"inverted (measured couplings are about 0.01-0.03), got {ipc}")
