@@ -14,6 +14,10 @@ try:
 except ImportError:  # pragma: no cover - only without an install
     __version__ = "0.0.0"
 
+# The month unit is defined and enabled at import (astropy.units only), so that
+# ``u.Unit("pix / month")`` parses and trend tables written as ECSV read back.
+from ._helpers import month as month
+
 #: Where each public name lives.
 _LAZY = {
     "RampClassifier": "classifier",
@@ -38,7 +42,6 @@ _LAZY = {
     "DEFAULT_DQ_MAPPING": "ramps",
     "classify_ramps": "ramps",
     "HotPixelTrend": "trending",
-    "month": "trending",
     "trend_hot_pixels": "trending",
     "unmasked_risk": "trending",
 }

@@ -517,11 +517,21 @@ def test_command_line_starts_without_heavy_imports():
             "        ccdbadpix.cli.main(['--help'])\n"
             "    except SystemExit:\n"
             "        pass\n"
-            "heavy = ('sklearn', 'matplotlib', 'dask', 'photutils', 'scipy', 'numpy')\n"
+            "heavy = ('sklearn', 'matplotlib', 'dask', 'photutils', 'scipy', 'pywt')\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_month_unit_enabled_at_import():
+    """``import ccdbadpix`` alone lets astropy parse the month of trend tables."""
+    code = ("import ccdbadpix\n"
+            "import astropy.units as u\n"
+            "print(u.Unit('pix / month').to(u.pix / u.yr))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert float(out.stdout) == pytest.approx(12.0)
 
 
 def test_package_imports_its_names_on_use():
