@@ -38,8 +38,8 @@ def _real(value, name, *, low=None, high=None, low_open=False, high_open=False,
 
 def _integer(value, name, minimum=None, maximum=None):
     """``value`` as an int (an integer type, not a bool) within [minimum, maximum]."""
-    expected = ("a positive integer" if minimum == 1 else "an integer" if minimum is None
-                else f"an integer >= {minimum}")
+    expected = {None: "an integer", 0: "a non-negative integer",
+                1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
     if maximum is not None:
         expected += f" {'and ' if minimum is not None else ''}<= {maximum}"
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):

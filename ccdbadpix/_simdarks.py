@@ -6,6 +6,7 @@ import numpy as np
 from astropy import units as u
 from astropy.nddata import CCDData
 
+from ._checks import _seed
 from ._simcommon import (
     _E_S,
     _check,
@@ -76,17 +77,6 @@ class DarkSimulation:
 
     def __repr__(self):
         return f"<DarkSimulation {len(self.darks)} darks of shape {self.rate.shape}>"
-
-
-def _seed(seed):
-    """``seed`` checked for `numpy.random.default_rng`: None or a non-negative integer."""
-    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
-        return seed
-    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed}")
-    return seed
 
 
 def _nonadjacent(rng, shape, n):

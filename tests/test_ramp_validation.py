@@ -205,7 +205,7 @@ def test_simulator_seeds_of_numpy_types_and_generators():
     b = simulate_ramps((8, 8), ngroups=4, seed=np.int64(3))
     c = simulate_ramps((8, 8), ngroups=4, seed=np.random.default_rng(3))
     assert np.array_equal(a.data, b.data) and np.array_equal(a.data, c.data)
-    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         simulate_hot_pixel_series((8, 8), 3, seed=-1)
 
 
