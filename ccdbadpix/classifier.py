@@ -549,7 +549,7 @@ def _check_tree(tree, ncls, nfeat):
                               f"{'integers' if kind == 'i' else 'floats'}")
     out = {key: tree[key].astype(_TREE_DTYPES[key]) for key in _TREE_KEYS}
     for key in _TREE_KEYS:
-        if not np.array_equal(out[key], tree[key]):
+        if not np.array_equal(out[key], tree[key], equal_nan=key == "threshold"):
             raise _ModelError(f"{key} holds values outside {np.dtype(_TREE_DTYPES[key])}")
     feature, left, right, vote = (out[k] for k in ("feature", "left", "right", "vote"))
     leaf = left == -1

@@ -2,8 +2,9 @@
 naming the file (never a crash, a hang, or a hint to load pickles), and
 `classify_ramps(model=path)` does the same.
 
-Every file starts from a valid three-tree model (tree 0: node 0 splits into 1 and 4,
-node 1 into 2 and 3, node 4 into 5 and 8, node 5 into 6 and 7) and changes one thing.
+Every file starts from a valid three-tree model and changes one thing; the nodes to
+change are found by their role (the root, the n-th inner node below it, the n-th leaf),
+so the cases mean the same whatever trees scikit-learn grows.
 """
 
 import json
@@ -59,6 +60,38 @@ def _set(key, index, value):
     return change
 
 
+def _tree(k, edit):
+    """A change of tree ``k``: ``edit(t, inner, leaves)`` on its node arrays ``t`` (keys
+    without the ``_k``), with the indices of its inner nodes below the root and of its
+    leaves."""
+    def change(arrays):
+        t = {key: arrays[f"{key}_{k}"] for key in ("feature", "threshold", "left", "right",
+                                                    "vote")}
+        inner = np.flatnonzero(t["left"] >= 0)[1:]
+        leaves = np.flatnonzero(t["left"] < 0)
+        assert inner.size >= 2 and leaves.size >= 3, "the model is too small for the case"
+        edit(t, inner, leaves)
+    return change
+
+
+def _shared_child(t, inner, leaves):
+    t["left"][inner[1]] = t["left"][inner[0]]
+
+
+def _cycle_to_parent(t, inner, leaves):
+    parent = next(p for p in np.flatnonzero(t["left"] >= 0) if t["left"][t["left"][p]] >= 0)
+    t["left"][t["left"][parent]] = parent
+
+
+def _root_as_leaf(t, inner, leaves):
+    t["left"][0] = t["right"][0] = -1
+    t["feature"][0], t["vote"][0] = -2, 0
+
+
+def _leaf_with_children(t, inner, leaves):
+    t["left"][leaves[0]], t["right"][leaves[0]] = leaves[1], leaves[2]
+
+
 def _header(**fields):
     def change(arrays):
         arrays["header"].update(fields)
@@ -74,6 +107,13 @@ def _drop_header_key(key):
 def _replace(key, value):
     def change(arrays):
         arrays[key] = value
+    return change
+
+
+def _recast(key, make):
+    """Replace an array by ``make(array)``, e.g. the same length in another dtype."""
+    def change(arrays):
+        arrays[key] = make(arrays[key])
     return change
 
 
@@ -143,33 +183,35 @@ _BIG_N = np.iinfo(np.int32).max
 _MODEL = r"model\.npz"
 _STRUCTURE = [
     ("negative-left-child", _set("left_0", 0, -5)),
-    ("negative-right-child", _set("right_0", 1, -7)),
-    ("child-beyond-the-end", _set("right_0", 0, 9)),
-    ("child-huge", _set("left_0", 4, _BIG_N)),
-    ("cycle-to-root", _set("left_0", 5, 0)),
-    ("cycle-to-itself", _set("left_0", 4, 4)),
-    ("cycle-to-parent", _set("right_0", 1, 1)),
-    ("child-shared-by-two-parents", _set("left_0", 4, 2)),
-    ("one-child-only", _set("left_0", 4, -1)),
-    ("leaf-with-a-child", _set("left_0", 2, 3)),
-    ("leaf-with-a-feature", _set("feature_0", 2, 1)),
-    ("leaf-without-vote", _set("vote_0", 2, -1)),
-    ("leaf-vote-negative", _set("vote_0", 3, -3)),
-    ("leaf-vote-too-large", _set("vote_0", 3, 3)),
+    ("negative-right-child", _tree(0, lambda t, i, lv: t["right"].__setitem__(i[0], -7))),
+    ("child-beyond-the-end", _tree(0, lambda t, i, lv: t["right"].__setitem__(
+        0, t["right"].size))),
+    ("child-huge", _tree(0, lambda t, i, lv: t["left"].__setitem__(i[1], _BIG_N))),
+    ("cycle-to-root", _tree(0, lambda t, i, lv: t["left"].__setitem__(i[1], 0))),
+    ("cycle-to-itself", _tree(0, lambda t, i, lv: t["left"].__setitem__(i[0], i[0]))),
+    ("cycle-to-parent", _tree(0, _cycle_to_parent)),
+    ("child-shared-by-two-parents", _tree(0, _shared_child)),
+    ("one-child-only", _tree(0, lambda t, i, lv: t["left"].__setitem__(i[0], -1))),
+    ("leaf-with-children", _tree(0, _leaf_with_children)),
+    ("leaf-with-a-feature", _tree(0, lambda t, i, lv: t["feature"].__setitem__(lv[0], 1))),
+    ("leaf-without-vote", _tree(0, lambda t, i, lv: t["vote"].__setitem__(lv[0], -1))),
+    ("leaf-vote-negative", _tree(0, lambda t, i, lv: t["vote"].__setitem__(lv[1], -3))),
+    ("leaf-vote-too-large", _tree(0, lambda t, i, lv: t["vote"].__setitem__(lv[1], 3))),
     ("inner-node-with-vote", _set("vote_0", 0, 1)),
     ("feature-negative", _set("feature_0", 0, -1)),
-    ("feature-too-large", _set("feature_0", 1, 3)),
+    ("feature-too-large", _tree(0, lambda t, i, lv: t["feature"].__setitem__(i[0], 3))),
     ("threshold-nan", _set("threshold_2", 0, np.nan)),
-    ("threshold-inf", _set("threshold_2", 1, np.inf)),
+    ("threshold-inf", _tree(2, lambda t, i, lv: t["threshold"].__setitem__(i[0], np.inf))),
     ("threshold-minus-inf", _set("threshold_1", 0, -np.inf)),
-    ("root-is-a-leaf-of-a-big-tree", _set("left_1", 0, -1)),
+    ("root-is-a-leaf-of-a-big-tree", _tree(1, _root_as_leaf)),
     ("arrays-of-different-lengths", _replace("vote_0", np.zeros(5, np.int16))),
     ("empty-tree", lambda a: a.update({f"{k}_0": a[f"{k}_0"][:0] for k in
                                       ("feature", "threshold", "left", "right", "vote")})),
     ("two-dimensional-array", _replace("left_1", np.zeros((3, 3), np.int32))),
-    ("float-child-indices", _replace("left_2", np.arange(9, dtype=float))),
-    ("string-feature-array", _replace("feature_2", np.array(["a"] * 9))),
-    ("feature-outside-int16", _replace("feature_0", np.full(9, 70000, np.int64))),
+    ("float-child-indices", _recast("left_2", lambda a: a.astype(float))),
+    ("string-feature-array", _recast("feature_2", lambda a: np.full(a.size, "a"))),
+    ("feature-outside-int16", _recast("feature_0", lambda a: np.full(a.size, 70000,
+                                                                     np.int64))),
     ("missing-tree-array", _delete("vote_2")),
     ("missing-threshold", _delete("threshold_0")),
 ]
