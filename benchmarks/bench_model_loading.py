@@ -28,7 +28,7 @@ import numpy as np
 from _timing import best_time
 
 from ccdbadpix import classifier, classify_ramps
-from ccdbadpix.classifier import RampClassifier
+from ccdbadpix.ramps.forest import RampClassifier
 from ccdbadpix.simulate import simulate_ramps
 
 
@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
-    ref = resources.files("ccdbadpix") / "data" / "default_ramp_model.npz"
+    ref = resources.files("ccdbadpix.ramps") / "data" / "default_ramp_model.npz"
     with resources.as_file(ref) as path:
         t_load = best_time(lambda: RampClassifier.load(path), 3)
         loaded = RampClassifier.load(path)

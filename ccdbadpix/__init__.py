@@ -10,40 +10,40 @@ masks (`DQMask`) out.
 import importlib
 
 try:
-    from ._version import version as __version__
+    from ccdbadpix._version import version as __version__
 except ImportError:  # pragma: no cover - only without an install
     __version__ = "0.0.0"
 
 # The month unit is defined and enabled at import (astropy.units only), so that
 # ``u.Unit("pix / month")`` parses and trend tables written as ECSV read back.
-from ._helpers import month as month
+from ccdbadpix.utils._units import month as month
 
-#: Where each public name lives.
+#: The subpackage each public name comes from.
 _LAZY = {
-    "RampClassifier": "classifier",
-    "RampClusters": "clustering",
-    "cluster_ramps": "clustering",
-    "training_set_from_sample": "clustering",
+    "DQ": "dq",
+    "DQ_DESCRIPTIONS": "dq",
+    "DQ_FLAGS": "dq",
+    "DQMask": "dq",
+    "dq_to_boolean": "dq",
+    "flag_names": "dq",
+    "flags_to_value": "dq",
+    "find_hot_pixels": "darks",
     "measure_dark_current": "darks",
-    "DQ": "dqflags",
-    "DQ_DESCRIPTIONS": "dqflags",
-    "DQ_FLAGS": "dqflags",
-    "dq_to_boolean": "dqflags",
-    "flag_names": "dqflags",
-    "flags_to_value": "dqflags",
-    "find_hot_pixels": "hotpixels",
-    "measure_ipc": "hotpixels",
-    "DQMask": "mask",
-    "FEATURE_NAMES": "rampfeatures",
-    "RampFeatures": "rampfeatures",
-    "estimate_read_noise": "rampfeatures",
-    "ramp_features": "rampfeatures",
-    "RampClassification": "rampresult",
+    "measure_ipc": "darks",
     "DEFAULT_DQ_MAPPING": "ramps",
+    "FEATURE_NAMES": "ramps",
+    "RampClassification": "ramps",
+    "RampClassifier": "ramps",
+    "RampClusters": "ramps",
+    "RampFeatures": "ramps",
     "classify_ramps": "ramps",
-    "HotPixelTrend": "trending",
-    "trend_hot_pixels": "trending",
-    "unmasked_risk": "trending",
+    "cluster_ramps": "ramps",
+    "estimate_read_noise": "ramps",
+    "ramp_features": "ramps",
+    "training_set_from_sample": "ramps",
+    "HotPixelTrend": "trend",
+    "trend_hot_pixels": "trend",
+    "unmasked_risk": "trend",
 }
 #: Submodules reachable as attributes without an import of their own.
 _SUBMODULES = ("simulate",)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ccdbadpix.cli import main
+from ccdbadpix.cli.main import main
 
 _HERE = Path(__file__).parent / "bad_input"
 

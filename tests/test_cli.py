@@ -13,7 +13,7 @@ from astropy.table import QTable
 
 import ccdbadpix
 from ccdbadpix import DQ, DQMask, classify_ramps, find_hot_pixels
-from ccdbadpix.cli import main
+from ccdbadpix.cli.main import main
 from ccdbadpix.simulate import simulate_darks, simulate_ramps
 
 E_S = u.electron / u.s
@@ -295,14 +295,14 @@ def test_classify_errors_are_reported(ramp_file, tmp_path, capsys):
 def test_outputs_and_jwst_keywords_are_checked_before_any_work(ramp_file, dark_files, tmp_path,
                                                                capsys, monkeypatch):
     """A bad output or JWST keyword stops the command before it reads any data."""
-    import ccdbadpix.hotpixels
-    import ccdbadpix.ramps
+    import ccdbadpix.darks.hotpixels
+    import ccdbadpix.ramps.classify
 
     def never(*args, **kwargs):
         raise AssertionError("the work started")
 
-    monkeypatch.setattr(ccdbadpix.ramps, "classify_ramps", never)
-    monkeypatch.setattr(ccdbadpix.hotpixels, "find_hot_pixels", never)
+    monkeypatch.setattr(ccdbadpix.ramps.classify, "classify_ramps", never)
+    monkeypatch.setattr(ccdbadpix.darks.hotpixels, "find_hot_pixels", never)
     _, paths = dark_files
     out = str(tmp_path / "m.fits")
     bad = {
@@ -332,7 +332,7 @@ def test_outputs_and_jwst_keywords_are_checked_before_any_work(ramp_file, dark_f
 
 
 def test_cluster(ramp_file, tmp_path, capsys):
-    pytest.importorskip("ccdbadpix.clustering")
+    pytest.importorskip("ccdbadpix.ramps.clustering")
     from astropy.table import Table
 
     sample, sheet = tmp_path / "sample.ecsv", tmp_path / "sheet.png"
@@ -370,9 +370,9 @@ def test_cluster_passes_its_options(ramp_file, tmp_path, capsys, monkeypatch):
         calls["args"] = (ramps, kwargs)
         return FakeClusters()
 
-    module = types.ModuleType("ccdbadpix.clustering")
+    module = types.ModuleType("ccdbadpix.ramps.clustering")
     module.cluster_ramps = cluster_ramps
-    monkeypatch.setitem(sys.modules, "ccdbadpix.clustering", module)
+    monkeypatch.setitem(sys.modules, "ccdbadpix.ramps.clustering", module)
     sample, sheet = str(tmp_path / "s.ecsv"), str(tmp_path / "sheet.pdf")
     assert main(["cluster", ramp_file, "-o", sample, "--gain", "1.5", "--group-time",
                  "10 s", "--per-cluster", "7", "--sheet", sheet, "--sheet-per-cluster",
@@ -538,13 +538,13 @@ def test_package_imports_its_names_on_use():
     """``ccdbadpix`` is lazy yet every public name, and the simulate module, is there."""
     code = ("import sys\n"
             "import ccdbadpix\n"
-            "lazy = 'scipy' not in sys.modules and 'ccdbadpix.mask' not in sys.modules\n"
+            "lazy = 'scipy' not in sys.modules and 'ccdbadpix.dq.mask' not in sys.modules\n"
             "from ccdbadpix import DQMask, simulate\n"
             "import ccdbadpix as c\n"
             "ok = all(hasattr(c, n) for n in c.__all__) and set(c.__all__) <= set(dir(c))\n"
             "print(lazy, ok, simulate is c.simulate, DQMask.__module__)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.split() == ["True", "True", "True", "ccdbadpix.mask"]
+    assert out.stdout.split() == ["True", "True", "True", "ccdbadpix.dq.mask"]
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         ccdbadpix.nonsense  # noqa: B018

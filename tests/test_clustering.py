@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from ccdbadpix.classifier import RampClassifier
-from ccdbadpix.clustering import (
+from ccdbadpix.ramps.clustering import (
     DEFAULT_CLUSTER_FEATURES,
     RampClusters,
     cluster_ramps,
     training_set_from_sample,
 )
-from ccdbadpix.rampfeatures import FEATURE_NAMES, ramp_features
+from ccdbadpix.ramps.features import FEATURE_NAMES, ramp_features
+from ccdbadpix.ramps.forest import RampClassifier
 from ccdbadpix.simulate import simulate_ramps
 
 BOOSTED = {c: 0.03 for c in ("dead", "saturated", "telegraph", "nonlinear", "decreasing",

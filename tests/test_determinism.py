@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-import ccdbadpix.rampfeatures
-import ccdbadpix.ramps
+import ccdbadpix.ramps.classify
+import ccdbadpix.ramps.features
 from ccdbadpix import classify_ramps, cluster_ramps, ramp_features
-from ccdbadpix._rampkernel import features_of
+from ccdbadpix.ramps._kernel import features_of
 from ccdbadpix.simulate import PIXEL_CLASSES, simulate_ramps
 
 BOOSTED = {c: 0.02 for c in PIXEL_CLASSES[1:]}
@@ -54,7 +54,7 @@ def test_reference_is_not_trivial(reference, sim):
 @pytest.mark.parametrize("tile_bytes", [1, 24 * 40 * 4 * 3, 10**9])
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_tiles_and_threads(sim, reference, monkeypatch, tile_bytes, n_jobs):
-    monkeypatch.setattr(ccdbadpix.ramps, "_TILE_BYTES", tile_bytes)
+    monkeypatch.setattr(ccdbadpix.ramps.classify, "_TILE_BYTES", tile_bytes)
     _assert_identical(_classify(sim.data, sim, n_jobs=n_jobs), reference)
 
 
@@ -104,7 +104,7 @@ def test_lone_pixel_features(sim):
 
 def test_ramp_features_tiles_and_threads(sim, monkeypatch):
     ref = ramp_features(sim.data, times=sim.times, gain=sim.gain)
-    monkeypatch.setattr(ccdbadpix.rampfeatures, "_TILE_BYTES", 1)
+    monkeypatch.setattr(ccdbadpix.ramps.features, "_TILE_BYTES", 1)
     for threads in (1, 2):
         with threadpool_limits(threads):
             res = ramp_features(sim.data, times=sim.times, gain=sim.gain)

@@ -14,7 +14,10 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
 from ccdbadpix import DQ, DQMask, ramp_features, trend_hot_pixels
-from ccdbadpix._helpers import (
+from ccdbadpix.dq._io import check_jwst_keywords
+from ccdbadpix.ramps.forest import RampClassifier
+from ccdbadpix.simulate import simulate_hot_pixel_series
+from ccdbadpix.utils._files import (
     _STALE_ANY_SECONDS,
     _STALE_DEAD_SECONDS,
     FITSFileError,
@@ -23,9 +26,6 @@ from ccdbadpix._helpers import (
     _remove_stale_temporaries,
     _umask,
 )
-from ccdbadpix._maskio import check_jwst_keywords
-from ccdbadpix.classifier import RampClassifier
-from ccdbadpix.simulate import simulate_hot_pixel_series
 
 JWST = dict(format="jwst", instrument="NIRSPEC", detector="NRS1", useafter="2024-01-01")
 
@@ -197,7 +197,7 @@ def test_concurrent_writers_in_one_folder_do_not_remove_each_others_files(tmp_pa
 def test_a_killed_write_leaves_a_temporary_that_a_later_write_removes(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
-        from ccdbadpix._helpers import _atomic_write
+        from ccdbadpix.utils._files import _atomic_write
         def write(tmp):
             with open(tmp, "wb") as fh:
                 fh.write(b"x" * 100000)

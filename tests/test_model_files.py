@@ -5,8 +5,8 @@ in the bad-input table, ``tests/bad_input/cases_models.py``.)"""
 import numpy as np
 import pytest
 
-from ccdbadpix import classifier
-from ccdbadpix.classifier import RampClassifier
+from ccdbadpix.ramps import forest as classifier
+from ccdbadpix.ramps.forest import RampClassifier
 
 
 def _data(seed=0, n=400):
@@ -75,7 +75,7 @@ def test_loading_validates_the_shipped_model():
     cache): read it straight from the package data."""
     from importlib import resources
 
-    ref = resources.files("ccdbadpix") / "data" / "default_ramp_model.npz"
+    ref = resources.files("ccdbadpix.ramps") / "data" / "default_ramp_model.npz"
     with resources.as_file(ref) as path:
         header, trees = classifier._read_model_file(path)
     assert header["n_trees"] == len(trees) == len(RampClassifier.default()._trees)

@@ -8,10 +8,10 @@ from astropy import units as u
 from astropy.nddata import CCDData
 from astropy.time import Time
 
-from ccdbadpix._helpers import month
-from ccdbadpix.dqflags import DQ
-from ccdbadpix.mask import DQMask
+from ccdbadpix.dq.flags import DQ
+from ccdbadpix.dq.mask import DQMask
 from ccdbadpix.simulate import HotPixelSeries, simulate_hot_pixel_series
+from ccdbadpix.utils._units import month
 
 DN_S = u.DN / u.s
 SMALL = {"shape": (64, 64), "n_epochs": 7, "new_per_month": 20, "initial_hot": 40,

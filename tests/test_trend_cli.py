@@ -11,7 +11,7 @@ from astropy.nddata import CCDData
 from astropy.table import QTable
 
 from ccdbadpix import trend_hot_pixels
-from ccdbadpix.cli import main
+from ccdbadpix.cli.main import main
 from ccdbadpix.simulate import simulate_hot_pixel_series
 
 
@@ -133,7 +133,7 @@ def test_trend_bad_input(rate_files, tmp_path, capsys):
 
 def test_trend_levels_must_fit_the_files(rate_files, tmp_path, capsys, monkeypatch):
     """--flags on rate maps (or --thresholds on masks) is refused, not ignored."""
-    import ccdbadpix.trending
+    import ccdbadpix.trend.trend
 
     _, folder = rate_files
     files = sorted(glob.glob(str(folder / "rate_*.fits")))[:4]
@@ -141,7 +141,7 @@ def test_trend_levels_must_fit_the_files(rate_files, tmp_path, capsys, monkeypat
     def never(*args, **kwargs):
         raise AssertionError("the work started")
 
-    monkeypatch.setattr(ccdbadpix.trending, "trend_hot_pixels", never)
+    monkeypatch.setattr(ccdbadpix.trend.trend, "trend_hot_pixels", never)
     assert main(["trend", *files, "--flags", "HOT", "-o", str(tmp_path / "t.ecsv")]) == 2
     err = capsys.readouterr().err
     assert "--flags" in err and "--thresholds" in err

@@ -22,9 +22,9 @@ from ccdbadpix import (
     ramp_features,
     trend_hot_pixels,
 )
-from ccdbadpix._helpers import FITSFileError
-from ccdbadpix.dqflags import DQ
+from ccdbadpix.dq.flags import DQ
 from ccdbadpix.simulate import simulate_hot_pixel_series
+from ccdbadpix.utils._files import FITSFileError
 
 _RNG_SEED = 9
 

@@ -14,7 +14,7 @@ import numpy as np
 from _bad_input__cases import Case
 
 from ccdbadpix import classify_ramps
-from ccdbadpix.classifier import RampClassifier
+from ccdbadpix.ramps.forest import RampClassifier
 
 
 def _fitted():

@@ -23,8 +23,8 @@ from ccdbadpix import (
     trend_hot_pixels,
     unmasked_risk,
 )
-from ccdbadpix.clustering import cluster_ramps, training_set_from_sample
-from ccdbadpix.dqflags import DQ
+from ccdbadpix.dq.flags import DQ
+from ccdbadpix.ramps.clustering import cluster_ramps, training_set_from_sample
 from ccdbadpix.simulate import simulate_hot_pixel_series, simulate_ramps
 
 DN_S = u.DN / u.s
@@ -50,7 +50,7 @@ def _times():
 def _model():
     """A small fitted forest over the ramp features (classes good, hot, dead)."""
     rng = np.random.default_rng(0)
-    from ccdbadpix.rampfeatures import FEATURE_NAMES
+    from ccdbadpix.ramps.features import FEATURE_NAMES
 
     x = rng.normal(size=(60, len(FEATURE_NAMES)))
     y = np.repeat(["good", "hot", "dead"], 20)
@@ -92,7 +92,7 @@ def _rampfeats():
 
 @functools.cache
 def _sample():
-    from ccdbadpix.rampfeatures import FEATURE_NAMES
+    from ccdbadpix.ramps.features import FEATURE_NAMES
 
     table = Table([np.zeros(4) for _ in FEATURE_NAMES], names=FEATURE_NAMES)
     table["verified_label"] = ["good", "hot", "", "good"]

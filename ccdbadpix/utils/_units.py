@@ -1,0 +1,56 @@
+"""Units shared by every concern: counts (adu = DN, electron), Quantities from numbers, and
+the month (astropy has none)."""
+
+import astropy.units as u
+
+__all__ = []
+
+#: Count units a dark may be in. DN (JWST) and adu (ccdproc) are the same thing, a
+#: data number; they are treated as interchangeable.
+_COUNT_UNITS = (u.adu, u.electron)
+
+#: A month: astropy has none, so a twelfth of a Julian year (30.4375 days). Enabled so
+#: that ``u.Unit("pix / month")`` parses, e.g. when an ECSV trend table is read back.
+month = u.def_unit("month", u.year / 12, doc="a twelfth of a Julian year (30.4375 d)")
+u.add_enabled_units([month])
+
+
+def _dn_to_adu(unit):
+    """The unit with every DN replaced by adu (they name the same quantity)."""
+    unit = u.Unit(unit)
+    if u.DN not in unit.bases:
+        return unit
+    bases = [u.adu if base == u.DN else base for base in unit.bases]
+    return u.CompositeUnit(unit.scale, bases, unit.powers)
+
+
+def _count_unit(unit):
+    """The count part (adu or electron) of a unit, or None."""
+    unit = _dn_to_adu(unit)
+    for base in unit.bases:
+        if base in _COUNT_UNITS:
+            return base
+    return None
+
+
+def _as_quantity(value, name, default_unit=None, physical=None):
+    """A Quantity from a Quantity or a plain number, with DN read as adu.
+
+    ``physical`` is a unit the value must be convertible to (after DN->adu); the
+    check raises `~astropy.units.UnitsError` naming the parameter.
+    """
+    if isinstance(value, u.Quantity):
+        q = u.Quantity(value.value, _dn_to_adu(value.unit))
+    else:
+        if default_unit is None:
+            raise TypeError(f"{name} must be an astropy Quantity, got {type(value).__name__}")
+        try:
+            q = u.Quantity(value, _dn_to_adu(default_unit), dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a number or a Quantity, got {value!r}") from exc
+    if physical is not None and not q.unit.is_equivalent(_dn_to_adu(physical)):
+        raise u.UnitsError(
+            f"{name} is in {q.unit.to_string() or 'dimensionless'}, which is not "
+            f"convertible to {_dn_to_adu(physical).to_string()}"
+        )
+    return q
