@@ -8,6 +8,7 @@ import numpy as np
 
 from ccdbadpix.dq.flags import DQ
 from ccdbadpix.dq.mask import DQMask
+from ccdbadpix.utils._optional_deps import optional_import, pyplot
 
 __all__ = ["plot_class_ramps", "plot_classification", "plot_confidence",
            "plot_dark_current_histogram", "plot_mask"]
@@ -26,11 +27,7 @@ _CATEGORIES = (
 
 
 def _pyplot():
-    try:
-        import matplotlib.pyplot as plt  # picks a non-interactive backend without a display
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'ccdbadpix[plot]'") from exc
-    return plt
+    return pyplot()
 
 
 def plot_mask(mask, ax=None, *, title=None, marker_size=None):
@@ -268,8 +265,9 @@ def plot_classification(result, ax=None, *, title=None, show_good=False, max_dis
     ('hot', True)
     """
     _check_result(result)
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
+    colors = optional_import("matplotlib.colors", "plotting")
+    BoundaryNorm, ListedColormap = colors.BoundaryNorm, colors.ListedColormap
+    Patch = optional_import("matplotlib.patches", "plotting").Patch
 
     plt = _pyplot()
     if ax is None:

@@ -28,6 +28,7 @@ from ccdbadpix.ramps.result import RampClassification
 from ccdbadpix.simulate.ramps import PIXEL_CLASSES
 from ccdbadpix.utils._checks import _boolean, _integer, _real
 from ccdbadpix.utils._files import _fits_str
+from ccdbadpix.utils._optional_deps import HAS_DISTRIBUTED, optional_import
 
 __all__ = ["DEFAULT_DQ_MAPPING", "classify_ramps", "classify_tile"]
 
@@ -235,8 +236,8 @@ def _run_tiles(cube, params, n_jobs, progress):
 
 def _run_dask(cube, params):
     """The same kernel under ``dask.array.map_blocks`` (lazy; computed by the caller)."""
-    import dask
-    import dask.array as da
+    dask = optional_import("dask", "dask input")
+    da = optional_import("dask.array", "dask input")
 
     nints, n = cube.shape[:2]
     cube = cube.rechunk({0: nints, 1: n})
@@ -249,12 +250,11 @@ def _run_dask(cube, params):
     # the forest travels once (scattered to the workers of a distributed client, or as
     # its own task), not inside every block's task
     model = dask.delayed(params["model"], pure=True)
-    try:
+    if HAS_DISTRIBUTED:
         from distributed import default_client
 
-        model = default_client().scatter(params["model"], broadcast=True)
-    except (ImportError, ValueError):  # no distributed, or no client: local scheduler
-        pass
+        with contextlib.suppress(ValueError):  # no client: the local scheduler
+            model = default_client().scatter(params["model"], broadcast=True)
     return da.map_blocks(kernel, cube, model, dtype=np.float32,
                          chunks=((1,), (nlayers,), *cube.chunks[2:]))[0]
 
@@ -371,9 +371,7 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         if wrapped is None:
             layers = lazy.compute()
         else:
-            import dask
-
-            layers, wrapped = dask.compute(lazy, wrapped)
+            layers, wrapped = optional_import("dask", "dask input").compute(lazy, wrapped)
     else:
         if progress is None:
             progress = int(np.prod(r.shape)) >= 1_000_000

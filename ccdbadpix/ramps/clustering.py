@@ -22,6 +22,7 @@ from ccdbadpix.ramps._kernel import FEATURE_NAMES
 from ccdbadpix.ramps.features import RampFeatures, ramp_features
 from ccdbadpix.utils._checks import _boolean
 from ccdbadpix.utils._files import _atomic_write
+from ccdbadpix.utils._optional_deps import optional_import
 from ccdbadpix.utils._progress import _progress
 
 __all__ = ["DEFAULT_CLUSTER_FEATURES", "RampClusters", "cluster_ramps",
@@ -135,7 +136,7 @@ def _one_thread():
 
 
 def _check_suffix(path):
-    from matplotlib.backend_bases import FigureCanvasBase
+    FigureCanvasBase = optional_import("matplotlib.backend_bases", "plotting").FigureCanvasBase
 
     fmt = Path(path).suffix.lower().lstrip(".")
     supported = FigureCanvasBase.get_supported_filetypes()
