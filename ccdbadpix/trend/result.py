@@ -531,7 +531,7 @@ class HotPixelTrend:
         >>> len(fig.axes)  # four thresholds and the risk
         5
         """
-        from ccdbadpix.plotting.trend import plot_counts
+        from ccdbadpix.trend.plotting import plot_counts
 
         _check_figure(fig, "fig", "matplotlib.figure.Figure")
         _boolean(risk, "risk")
@@ -573,7 +573,7 @@ class HotPixelTrend:
         >>> [line.get_label() for line in ax.get_lines()][:2]
         ['1 stamp of 32x32', '8 stamps of 32x32']
         """
-        from ccdbadpix.plotting.trend import plot_risk
+        from ccdbadpix.trend.plotting import plot_risk
         from ccdbadpix.trend.trend import _interval_years
 
         _check_figure(ax, "ax", "matplotlib.axes.Axes")
@@ -619,7 +619,7 @@ class HotPixelTrend:
         >>> ax.get_title()
         'pixels >= 1 DN / s: first seen hot'
         """
-        from ccdbadpix.plotting.trend import plot_first_hot
+        from ccdbadpix.trend.plotting import plot_first_hot
 
         return plot_first_hot(self, threshold=threshold, ax=ax)
 

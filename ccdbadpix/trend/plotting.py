@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 from astropy import units as u
 
-from ccdbadpix.plotting.figures import _pyplot
+from ccdbadpix.utils._optional_deps import pyplot
 from ccdbadpix.utils._units import month
 
 __all__ = []
@@ -20,7 +20,7 @@ def _level_text(trend, j):
 def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
     """One panel per threshold: counts (dots), fitted common-slope line, steps (dashed);
     with ``risk``, a risk-against-interval panel on the right."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(trend._labels)
     if fig is None:
         fig = plt.figure(figsize=(12.5 if risk else 7.5, 1.4 + 1.9 * n))
@@ -63,7 +63,7 @@ def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
 def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
               max_risk=None, threshold=None, ax=None, basis="growth"):
     """Risk that a stamp holds an unmasked hot pixel against the update interval."""
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.2))
     if max_interval is None:  # a few times the longest cadence, within 1 month - 5 years
@@ -107,7 +107,7 @@ def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
 
 def plot_first_hot(trend, threshold=None, ax=None):
     """Pixels coloured by the date they first turned hot; intermittent ones ringed."""
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
     first = trend.first_hot_epoch(threshold)
