@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 import ccdbadpix.ramps.classify
 import ccdbadpix.ramps.features
 from ccdbadpix import classify_ramps, cluster_ramps, ramp_features
-from ccdbadpix.ramps._kernel import features_of
+from ccdbadpix.ramps._features_kernel import features_of
 from ccdbadpix.simulate import PIXEL_CLASSES, simulate_ramps
 
 BOOSTED = {c: 0.02 for c in PIXEL_CLASSES[1:]}

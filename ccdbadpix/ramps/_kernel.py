@@ -1,8 +1,12 @@
-"""Pure per-tile kernels of the ramp classifier.
+"""Pure per-tile kernels of the ramp classifier: the basics and the cheap first pass.
 
 Every function here takes plain numpy arrays and returns new ones; nothing reads global
 state, so the same code runs in memory, over tiles of a memory-mapped file, or under
 ``dask.array.map_blocks``. Ramps arrive as ``(ngroups, P)`` float arrays of P pixels.
+This module holds the feature names, the projection basis of a set of group times, the
+order-fixed sums, the cheap first pass (`_cheap`) and the read-noise and level
+estimates; the full features of the ramps the first pass leaves are computed by
+`ccdbadpix.ramps._features_kernel`.
 
 All features are in physical, noise-normalised units: signal in electrons, steps and
 residuals in units of the expected noise (read noise plus shot noise of the pixel's own
@@ -12,13 +16,13 @@ dark current), rates in electron/s. Nothing is scaled by the range of a dataset.
 import functools
 
 import numpy as np
-import pywt
 from scipy.special import ndtri
 from scipy.stats import chi2
 
 __all__ = []
 
-#: Names of the per-pixel ramp features, in the order of `_features` rows.
+#: Names of the per-pixel ramp features, in the order of the rows of
+#: `ccdbadpix.ramps._features_kernel._features`.
 FEATURE_NAMES = (
     "rate",              # jump-corrected least-squares dark current, electron/s
     "rate_z",            # rate / its uncertainty
@@ -56,8 +60,6 @@ FEATURE_NAMES = (
     "level_z",           # first-group level above the detector's typical one, in spread
     "log_ngroups",       # natural log of the number of groups
 )
-
-_FLAT = 1e-3  # a difference below this many noise sigmas counts as exactly flat
 
 
 def _jump_threshold(m):
@@ -189,191 +191,6 @@ def _cheap_pass(tile, times, gain, sigma_r):
     return ok, rate, rate_err, finite
 
 
-def _line_weights(t):
-    """Centred times and the least-squares slope weights."""
-    tc = t - t.mean()
-    return tc, tc / float((tc * tc).sum())
-
-
-def _steps(z, thr):
-    """Differences that are steps: beyond ``thr`` and not half of a one-read excursion.
-
-    A single read off by a few sigma gives two neighbouring differences of opposite sign;
-    treating the larger one as a step would shift the rest of the ramp.
-    """
-    big = np.abs(z) > thr
-    half = np.abs(z) > 0.5 * thr
-    pos = z > 0
-    excursion = np.zeros_like(big)
-    pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1])
-    excursion[:-1] |= pair
-    excursion[1:] |= pair
-    return big & ~excursion
-
-
-def _basics(y, t, sigma_r):
-    """Quantities shared by the features (full path, unsettled pixels only).
-
-    ``y`` (n, P) electrons relative to the first group, ``t`` (n,) s, ``sigma_r`` read
-    noise in electrons (> 0). Returns a dict of (P,) and (m, P) arrays.
-    """
-    n = t.size
-    m = n - 1
-    des = _design(tuple(t))
-    dt = np.diff(t).astype(np.float32)[:, None]
-    d = np.diff(y, axis=0)
-    if m >= 4:  # trimmed mean: robust to one jump either way, much cheaper than a median
-        mu = (d.sum(0) - d.max(0) - d.min(0)) / np.float32(dt.sum() - 2 * dt.mean())
-    else:
-        mu = np.median(d / dt, axis=0)
-    var_d = 2 * sigma_r**2 + np.maximum(mu, 0) * dt  # (m, P)
-    z = (d - mu * dt) / np.sqrt(var_d)
-    thr = des["thr"]
-    jumps = _steps(z, thr)
-    dc = np.where(jumps, mu * dt, d)
-    yc = np.empty_like(y)
-    yc[0] = 0
-    for k in range(m):  # row by row: much faster than a strided cumsum along axis 0
-        np.add(yc[k], dc[k], out=yc[k + 1])
-    tc, w = _line_weights(t)
-    tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
-    rate = _weighted_sum(w32, yc)
-    span = float(t[-1] - t[0])
-    lam = np.maximum(rate, 0)
-    shot = lam * np.float32(span / 6)
-    var_res = np.float32(sigma_r**2) + shot
-    res_c = yc - yc.mean(0) - rate * tc32[:, None]
-    dof = max(n - 2, 1)
-    chi2_clean = (res_c * res_c).sum(0) / dof / var_res
-    rate_raw = _weighted_sum(w32, y)
-    res_r = y - y.mean(0) - rate_raw * tc32[:, None]
-    chi2_raw = (res_r * res_r).sum(0) / dof / var_res
-    rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
-                       + lam * np.float32(6 / (5 * span)))
-    if des["k"]:
-        kap = des["kappa"][2:].astype(np.float32)[:, None]
-        c = _weighted_sum(des["basis"][2:], yc)
-        z2 = c * c / (np.float32(sigma_r**2) + lam * kap)
-        curv = c[0] / np.sqrt(np.float32(sigma_r**2) + lam * kap[0])
-        c_raw = _weighted_sum(des["basis"][2:], y)
-        lowfreq = (c_raw * c_raw / (np.float32(sigma_r**2) + lam * kap)).mean(0)
-        lowfreq_clean = z2.mean(0)
-    else:
-        curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
-    flat = np.abs(d) <= _FLAT * np.sqrt(var_d)
-    return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
-                yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
-                res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
-                curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean)
-
-
-def _moments(x, axis=0):
-    """Skewness and excess kurtosis along ``axis`` (0 where the variance is 0)."""
-    mean = x.mean(axis)
-    c = x - mean
-    var = (c * c).mean(axis)
-    ok = var > 0
-    safe = np.where(ok, var, 1)
-    c2 = c * c
-    skew = np.where(ok, (c2 * c).mean(axis) / safe**1.5, 0)
-    kurt = np.where(ok, (c2 * c2).mean(axis) / safe**2 - 3, 0)
-    return skew, kurt
-
-
-def _features(b, t, sigma_r, first, level_ref):
-    """The full feature matrix (nfeat, P) float32 from `_basics` output.
-
-    ``first`` (P,) is the first-group value in counts and ``level_ref`` the detector's
-    (median, spread) of it, so a ramp stuck at a high level (saturated from the first
-    read) differs from one stuck at the bias (dead).
-    """
-    n, m, z, dt, d = b["n"], b["m"], b["z"], b["dt"], b["d"]
-    jumps, rate, rate_err = b["jumps"], b["rate"], b["rate_err"]
-    var_res = b["var_res"]
-    P = z.shape[1]
-    out = np.empty((len(FEATURE_NAMES), P), np.float32)
-    f = dict(zip(FEATURE_NAMES, out, strict=True))
-    f["rate"][:] = rate
-    f["rate_z"][:] = rate / rate_err
-
-    # early / late halves of the jump-corrected ramp
-    h = max(1, m // 2)
-    dc = np.diff(b["yc"], axis=0)
-    t_e, t_l = float(dt[:h].sum()), float(dt[h:].sum()) if m > h else float(dt[-1:].sum())
-    r_e = dc[:h].sum(0) / np.float32(t_e)
-    r_l = (dc[h:].sum(0) if m > h else dc[-1:].sum(0)) / np.float32(t_l)
-    s2 = np.float32(2 * sigma_r**2)
-    err_e = np.sqrt(s2 / np.float32(t_e**2) + np.maximum(r_e, 0) / np.float32(t_e))
-    err_l = np.sqrt(s2 / np.float32(t_l**2) + np.maximum(r_l, 0) / np.float32(t_l))
-    f["rate_early_z"][:] = r_e / err_e
-    f["late_early_z"][:] = (r_l - r_e) / np.sqrt(err_e**2 + err_l**2)
-    f["late_early_ratio"][:] = (r_l - r_e) / (np.abs(r_l) + np.abs(r_e) + 3 * err_e + 3 * err_l)
-    f["curvature_z"][:] = b["curv"]
-    f["chi2_clean"][:] = b["chi2_clean"]
-    f["chi2_raw"][:] = b["chi2_raw"]
-    f["lowfreq_chi2"][:] = b["lowfreq"]
-    f["lowfreq_chi2_clean"][:] = b["lowfreq_clean"]
-
-    # group differences
-    f["jump_max_z"][:] = z.max(0)
-    f["jump_min_z"][:] = z.min(0)
-    dev_rn = (d - b["mu"] * dt) / np.float32(sigma_r)
-    f["step_max_rn"][:] = dev_rn.max(0)
-    f["step_min_rn"][:] = dev_rn.min(0)
-    thr = b["thr"]
-    f["n_jumps_up"][:] = (z > thr).sum(0)
-    f["n_jumps_down"][:] = (z < -thr).sum(0)
-    f["diff_std_z"][:] = z.std(0)
-    keep = ~jumps
-    nk = np.maximum(keep.sum(0), 1)
-    zk = np.where(keep, z, 0)
-    mk = zk.sum(0) / nk
-    f["diff_std_clean_z"][:] = np.sqrt(np.maximum((zk * zk).sum(0) / nk - mk * mk, 0))
-    az = np.abs(z)
-    f["diff_mean_abs_z"][:] = az.mean(0)
-    amax = az.max(0)
-    others = (az.sum(0) - amax) / max(m - 1, 1)
-    f["diff_max_over_others"][:] = amax / np.maximum(others, 1e-3)
-    f["diff_skew"][:], f["diff_kurtosis"][:] = _moments(z)
-
-    # residuals of the raw and the jump-corrected ramp
-    res_r, res_c = b["res_r"], b["res_c"]
-    skew, kurt = _moments(res_r)
-    f["resid_skew"][:], f["resid_kurtosis"][:] = skew, kurt
-    if n > 3:
-        corr = 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
-        f["bimodality"][:] = (skew**2 + 1) / (kurt + corr)
-    else:
-        f["bimodality"][:] = 0
-    sign = res_c > 0
-    f["runs_fraction"][:] = (sign[1:] != sign[:-1]).mean(0)
-    den = (res_c * res_c).sum(0)
-    f["resid_lag1"][:] = np.where(den > 0, (res_c[1:] * res_c[:-1]).sum(0)
-                                  / np.where(den > 0, den, 1), 0)
-    f["shot_fraction"][:] = b["shot"] / var_res
-    flat = b["flat"]
-    f["flat_fraction"][:] = flat.mean(0)
-    moving = ~flat
-    last_moving = m - 1 - np.argmax(moving[::-1], axis=0)  # last non-flat difference
-    trailing = np.where(moving.any(0), m - 1 - last_moving, m)
-    f["saturation_onset"][:] = 1 - trailing / m
-
-    # Haar wavelet decomposition of the noise-normalised raw residuals
-    level = max(1, min(3, pywt.dwt_max_level(n, 2)))
-    # pixels along the last axis: PyWavelets is much faster on contiguous rows
-    coeffs = pywt.wavedec(np.ascontiguousarray((res_r / np.sqrt(var_res)).T), "haar",
-                          level=level, axis=-1)
-    f["wavelet_d1_rms"][:] = np.sqrt((coeffs[-1] ** 2).mean(-1))
-    scale = np.float32(2 ** (level / 2))
-    f["wavelet_coarse_max"][:] = np.abs(coeffs[1]).max(-1) / scale
-    f["wavelet_approx_range"][:] = np.ptp(coeffs[0], axis=-1) / scale
-    f["level_z"][:] = (first - np.float32(level_ref[0])) / np.float32(level_ref[1])
-    f["log_ngroups"][:] = np.log(n)
-    np.nan_to_num(out, copy=False, nan=0.0, posinf=1e6, neginf=-1e6)
-    np.clip(out, -1e6, 1e6, out=out)
-    return out
-
-
 def _prepare(tile, gain):
     """(n, P) counts -> (n, P) float32 electrons relative to the first group, finite mask."""
     y = np.asarray(tile, dtype=np.float32)
@@ -383,26 +200,6 @@ def _prepare(tile, gain):
     if not finite.all():
         y[:, ~finite] = 0
     return y, finite
-
-
-def features_of(tile, times, gain, read_noise, level_ref):
-    """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite)."""
-    t = np.asarray(times, dtype=np.float64)
-    npix = tile.shape[1]
-    tile = _two_columns(tile)
-    y, finite = _prepare(tile, gain)
-    first = np.where(finite, tile[0], 0).astype(np.float32)
-    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref)
-    feats[:, ~finite] = 0
-    return feats[:, :npix]
-
-
-def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):
-    """Full features (nfeat, ...) float32 of a (ngroups, ...) block of ramps (counts)."""
-    n = ramps.shape[0]
-    feats = features_of(np.asarray(ramps, np.float32).reshape(n, -1), times, gain,
-                        read_noise, level_ref)
-    return feats.reshape((len(FEATURE_NAMES), *ramps.shape[1:]))
 
 
 @functools.lru_cache(maxsize=64)

@@ -13,15 +13,9 @@ from scipy.special import ndtr
 
 from ccdbadpix.dq.flags import flags_to_value
 from ccdbadpix.dq.mask import DQMask
+from ccdbadpix.ramps._features_kernel import _basics, _features
 from ccdbadpix.ramps._io import _load_ramps, _rate_threshold, _resolve_gain
-from ccdbadpix.ramps._kernel import (
-    FEATURE_NAMES,
-    _basics,
-    _cheap,
-    _features,
-    _prepare,
-    _two_columns,
-)
+from ccdbadpix.ramps._kernel import FEATURE_NAMES, _cheap, _prepare, _two_columns
 from ccdbadpix.ramps.features import _noise_and_level, _read_noise_value
 from ccdbadpix.ramps.forest import RampClassifier
 from ccdbadpix.ramps.result import RampClassification

@@ -6,13 +6,9 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
+from ccdbadpix.ramps._features_kernel import ramp_feature_tile
 from ccdbadpix.ramps._io import _load_ramps
-from ccdbadpix.ramps._kernel import (
-    FEATURE_NAMES,
-    level_reference,
-    ramp_feature_tile,
-    read_noise_tile,
-)
+from ccdbadpix.ramps._kernel import FEATURE_NAMES, level_reference, read_noise_tile
 from ccdbadpix.utils._checks import _boolean, _integer, _real
 from ccdbadpix.utils._progress import _progress
 

@@ -15,7 +15,8 @@ import argparse
 import numpy as np
 from astropy import units as u
 
-from ccdbadpix.ramps._kernel import FEATURE_NAMES, _cheap, features_of
+from ccdbadpix.ramps._features_kernel import features_of
+from ccdbadpix.ramps._kernel import FEATURE_NAMES, _cheap
 from ccdbadpix.ramps.features import _noise_and_level
 from ccdbadpix.ramps.forest import RampClassifier
 from ccdbadpix.simulate.ramps import PIXEL_CLASSES, simulate_ramps

@@ -1,0 +1,242 @@
+"""Pure kernels of the full ramp features (the path of the ramps the first pass leaves).
+
+`_basics` corrects each ramp for its jumps and fits it; `_features` turns that into the
+`FEATURE_NAMES` rows, one named group of features at a time. Like `ccdbadpix.ramps._kernel`
+every function takes plain numpy arrays and returns new ones, so the results are the same
+in memory, over tiles of a memory-mapped file, or under ``dask.array.map_blocks``; the
+arithmetic (and so every bit of the features the shipped model was trained on) is fixed.
+"""
+
+import numpy as np
+import pywt
+
+from ccdbadpix.ramps._kernel import (
+    FEATURE_NAMES,
+    _design,
+    _prepare,
+    _two_columns,
+    _weighted_sum,
+)
+
+__all__ = []
+
+_FLAT = 1e-3  # a difference below this many noise sigmas counts as exactly flat
+
+
+def _line_weights(t):
+    """Centred times and the least-squares slope weights."""
+    tc = t - t.mean()
+    return tc, tc / float((tc * tc).sum())
+
+
+def _steps(z, thr):
+    """Differences that are steps: beyond ``thr`` and not half of a one-read excursion.
+
+    A single read off by a few sigma gives two neighbouring differences of opposite sign;
+    treating the larger one as a step would shift the rest of the ramp.
+    """
+    big = np.abs(z) > thr
+    half = np.abs(z) > 0.5 * thr
+    pos = z > 0
+    excursion = np.zeros_like(big)
+    pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1])
+    excursion[:-1] |= pair
+    excursion[1:] |= pair
+    return big & ~excursion
+
+
+def _basics(y, t, sigma_r):
+    """Quantities shared by the features (full path, unsettled pixels only).
+
+    ``y`` (n, P) electrons relative to the first group, ``t`` (n,) s, ``sigma_r`` read
+    noise in electrons (> 0). Returns a dict of (P,) and (m, P) arrays.
+    """
+    n = t.size
+    m = n - 1
+    des = _design(tuple(t))
+    dt = np.diff(t).astype(np.float32)[:, None]
+    d = np.diff(y, axis=0)
+    if m >= 4:  # trimmed mean: robust to one jump either way, much cheaper than a median
+        mu = (d.sum(0) - d.max(0) - d.min(0)) / np.float32(dt.sum() - 2 * dt.mean())
+    else:
+        mu = np.median(d / dt, axis=0)
+    var_d = 2 * sigma_r**2 + np.maximum(mu, 0) * dt  # (m, P)
+    z = (d - mu * dt) / np.sqrt(var_d)
+    thr = des["thr"]
+    jumps = _steps(z, thr)
+    dc = np.where(jumps, mu * dt, d)
+    yc = np.empty_like(y)
+    yc[0] = 0
+    for k in range(m):  # row by row: much faster than a strided cumsum along axis 0
+        np.add(yc[k], dc[k], out=yc[k + 1])
+    tc, w = _line_weights(t)
+    tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
+    rate = _weighted_sum(w32, yc)
+    span = float(t[-1] - t[0])
+    lam = np.maximum(rate, 0)
+    shot = lam * np.float32(span / 6)
+    var_res = np.float32(sigma_r**2) + shot
+    res_c = yc - yc.mean(0) - rate * tc32[:, None]
+    dof = max(n - 2, 1)
+    chi2_clean = (res_c * res_c).sum(0) / dof / var_res
+    rate_raw = _weighted_sum(w32, y)
+    res_r = y - y.mean(0) - rate_raw * tc32[:, None]
+    chi2_raw = (res_r * res_r).sum(0) / dof / var_res
+    rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
+                       + lam * np.float32(6 / (5 * span)))
+    if des["k"]:
+        kap = des["kappa"][2:].astype(np.float32)[:, None]
+        c = _weighted_sum(des["basis"][2:], yc)
+        z2 = c * c / (np.float32(sigma_r**2) + lam * kap)
+        curv = c[0] / np.sqrt(np.float32(sigma_r**2) + lam * kap[0])
+        c_raw = _weighted_sum(des["basis"][2:], y)
+        lowfreq = (c_raw * c_raw / (np.float32(sigma_r**2) + lam * kap)).mean(0)
+        lowfreq_clean = z2.mean(0)
+    else:
+        curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
+    flat = np.abs(d) <= _FLAT * np.sqrt(var_d)
+    return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
+                yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
+                res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
+                curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean)
+
+
+def _moments(x, axis=0):
+    """Skewness and excess kurtosis along ``axis`` (0 where the variance is 0)."""
+    mean = x.mean(axis)
+    c = x - mean
+    var = (c * c).mean(axis)
+    ok = var > 0
+    safe = np.where(ok, var, 1)
+    c2 = c * c
+    skew = np.where(ok, (c2 * c).mean(axis) / safe**1.5, 0)
+    kurt = np.where(ok, (c2 * c2).mean(axis) / safe**2 - 3, 0)
+    return skew, kurt
+
+
+def _features(b, t, sigma_r, first, level_ref):
+    """The full feature matrix (nfeat, P) float32 from `_basics` output.
+
+    ``first`` (P,) is the first-group value in counts and ``level_ref`` the detector's
+    (median, spread) of it, so a ramp stuck at a high level (saturated from the first
+    read) differs from one stuck at the bias (dead).
+    """
+    n = b["n"]
+    out = np.empty((len(FEATURE_NAMES), b["z"].shape[1]), np.float32)
+    f = dict(zip(FEATURE_NAMES, out, strict=True))
+    f["rate"][:] = b["rate"]
+    f["rate_z"][:] = b["rate"] / b["rate_err"]
+    _half_and_fit_features(f, b, sigma_r)
+    _difference_features(f, b, sigma_r)
+    _residual_features(f, b)
+    _wavelet_features(f, b)
+    f["level_z"][:] = (first - np.float32(level_ref[0])) / np.float32(level_ref[1])
+    f["log_ngroups"][:] = np.log(n)
+    np.nan_to_num(out, copy=False, nan=0.0, posinf=1e6, neginf=-1e6)
+    np.clip(out, -1e6, 1e6, out=out)
+    return out
+
+
+def _half_and_fit_features(f, b, sigma_r):
+    """Early / late halves of the jump-corrected ramp, and the fit statistics of `_basics`."""
+    m, dt = b["m"], b["dt"]
+    h = max(1, m // 2)
+    dc = np.diff(b["yc"], axis=0)
+    t_e, t_l = float(dt[:h].sum()), float(dt[h:].sum()) if m > h else float(dt[-1:].sum())
+    r_e = dc[:h].sum(0) / np.float32(t_e)
+    r_l = (dc[h:].sum(0) if m > h else dc[-1:].sum(0)) / np.float32(t_l)
+    s2 = np.float32(2 * sigma_r**2)
+    err_e = np.sqrt(s2 / np.float32(t_e**2) + np.maximum(r_e, 0) / np.float32(t_e))
+    err_l = np.sqrt(s2 / np.float32(t_l**2) + np.maximum(r_l, 0) / np.float32(t_l))
+    f["rate_early_z"][:] = r_e / err_e
+    f["late_early_z"][:] = (r_l - r_e) / np.sqrt(err_e**2 + err_l**2)
+    f["late_early_ratio"][:] = (r_l - r_e) / (np.abs(r_l) + np.abs(r_e) + 3 * err_e + 3 * err_l)
+    f["curvature_z"][:] = b["curv"]
+    f["chi2_clean"][:] = b["chi2_clean"]
+    f["chi2_raw"][:] = b["chi2_raw"]
+    f["lowfreq_chi2"][:] = b["lowfreq"]
+    f["lowfreq_chi2_clean"][:] = b["lowfreq_clean"]
+
+
+def _difference_features(f, b, sigma_r):
+    """Steps and scatter of the noise-normalised group differences."""
+    m, z, dt, d = b["m"], b["z"], b["dt"], b["d"]
+    f["jump_max_z"][:] = z.max(0)
+    f["jump_min_z"][:] = z.min(0)
+    dev_rn = (d - b["mu"] * dt) / np.float32(sigma_r)
+    f["step_max_rn"][:] = dev_rn.max(0)
+    f["step_min_rn"][:] = dev_rn.min(0)
+    thr = b["thr"]
+    f["n_jumps_up"][:] = (z > thr).sum(0)
+    f["n_jumps_down"][:] = (z < -thr).sum(0)
+    f["diff_std_z"][:] = z.std(0)
+    keep = ~b["jumps"]
+    nk = np.maximum(keep.sum(0), 1)
+    zk = np.where(keep, z, 0)
+    mk = zk.sum(0) / nk
+    f["diff_std_clean_z"][:] = np.sqrt(np.maximum((zk * zk).sum(0) / nk - mk * mk, 0))
+    az = np.abs(z)
+    f["diff_mean_abs_z"][:] = az.mean(0)
+    amax = az.max(0)
+    others = (az.sum(0) - amax) / max(m - 1, 1)
+    f["diff_max_over_others"][:] = amax / np.maximum(others, 1e-3)
+    f["diff_skew"][:], f["diff_kurtosis"][:] = _moments(z)
+
+
+def _residual_features(f, b):
+    """Shape of the residuals of the raw and the jump-corrected ramp; flat stretches."""
+    n, m = b["n"], b["m"]
+    res_r, res_c = b["res_r"], b["res_c"]
+    skew, kurt = _moments(res_r)
+    f["resid_skew"][:], f["resid_kurtosis"][:] = skew, kurt
+    if n > 3:
+        corr = 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+        f["bimodality"][:] = (skew**2 + 1) / (kurt + corr)
+    else:
+        f["bimodality"][:] = 0
+    sign = res_c > 0
+    f["runs_fraction"][:] = (sign[1:] != sign[:-1]).mean(0)
+    den = (res_c * res_c).sum(0)
+    f["resid_lag1"][:] = np.where(den > 0, (res_c[1:] * res_c[:-1]).sum(0)
+                                  / np.where(den > 0, den, 1), 0)
+    f["shot_fraction"][:] = b["shot"] / b["var_res"]
+    flat = b["flat"]
+    f["flat_fraction"][:] = flat.mean(0)
+    moving = ~flat
+    last_moving = m - 1 - np.argmax(moving[::-1], axis=0)  # last non-flat difference
+    trailing = np.where(moving.any(0), m - 1 - last_moving, m)
+    f["saturation_onset"][:] = 1 - trailing / m
+
+
+def _wavelet_features(f, b):
+    """Haar wavelet decomposition of the noise-normalised raw residuals."""
+    level = max(1, min(3, pywt.dwt_max_level(b["n"], 2)))
+    # pixels along the last axis: PyWavelets is much faster on contiguous rows
+    coeffs = pywt.wavedec(np.ascontiguousarray((b["res_r"] / np.sqrt(b["var_res"])).T),
+                          "haar", level=level, axis=-1)
+    f["wavelet_d1_rms"][:] = np.sqrt((coeffs[-1] ** 2).mean(-1))
+    scale = np.float32(2 ** (level / 2))
+    f["wavelet_coarse_max"][:] = np.abs(coeffs[1]).max(-1) / scale
+    f["wavelet_approx_range"][:] = np.ptp(coeffs[0], axis=-1) / scale
+
+
+def features_of(tile, times, gain, read_noise, level_ref):
+    """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite)."""
+    t = np.asarray(times, dtype=np.float64)
+    npix = tile.shape[1]
+    tile = _two_columns(tile)
+    y, finite = _prepare(tile, gain)
+    first = np.where(finite, tile[0], 0).astype(np.float32)
+    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref)
+    feats[:, ~finite] = 0
+    return feats[:, :npix]
+
+
+def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):
+    """Full features (nfeat, ...) float32 of a (ngroups, ...) block of ramps (counts)."""
+    n = ramps.shape[0]
+    feats = features_of(np.asarray(ramps, np.float32).reshape(n, -1), times, gain,
+                        read_noise, level_ref)
+    return feats.reshape((len(FEATURE_NAMES), *ramps.shape[1:]))
+
+
