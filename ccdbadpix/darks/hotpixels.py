@@ -1,129 +1,42 @@
-"""`find_hot_pixels`: hot and warm pixels of dark frames, as a JWST DQ mask."""
+"""`find_hot_pixels`: hot and warm pixels of dark frames, as a JWST DQ mask, in named steps
+(check the options, measure the dark current, compare with the thresholds, remove IPC,
+assemble the DQ image and its header)."""
 
 import warnings
+from dataclasses import dataclass
 
 import astropy.units as u
 import numpy as np
-from astropy.io import fits
-from astropy.stats import mad_std, sigma_clip
-from astropy.time import Time
+from astropy.stats import sigma_clip
 from astropy.utils.exceptions import AstropyUserWarning
-from scipy import fft, ndimage
+from scipy import ndimage
 
-from ccdbadpix.darks.current import _combine, _convert_factor, _load_darks
+from ccdbadpix.darks._inputs import _load_darks
+from ccdbadpix.darks._provenance import _provenance
+from ccdbadpix.darks.current import _combine
+from ccdbadpix.darks.ipc import _IPC_MAX, _measured_ipc, _remove_ipc
 from ccdbadpix.dq.flags import DQ, flags_to_value
 from ccdbadpix.dq.mask import DQMask
 from ccdbadpix.utils._checks import _integer, _real
-from ccdbadpix.utils._files import _fits_str
-from ccdbadpix.utils._units import _as_quantity
+from ccdbadpix.utils._units import _as_quantity, _convert_factor
 
-__all__ = ["find_hot_pixels", "measure_ipc"]
+__all__ = ["find_hot_pixels"]
 
 _NEIGHBOR_MODES = ("none", "above", "cross")
 _CROSS = ndimage.generate_binary_structure(2, 1)
 
 
-#: Largest accepted IPC coupling (exclusive). The kernel ``[[0,a,0],[a,1-4a,a],[0,a,0]]``
-#: multiplies a checkerboard pattern by ``1 - 8a``: from ``a = 1/8`` on, some patterns
-#: are (nearly) cancelled and no inversion can recover the pixels' own signal (noise is
-#: amplified a million-fold at 0.2). Measured couplings are about 0.01-0.03.
-_IPC_MAX = 0.125
+@dataclass
+class _Found:
+    """The pixels `find_hot_pixels` flags, before they become DQ flags."""
 
-
-def _remove_ipc(image, alpha):
-    """Own signal of each pixel: invert the IPC kernel ``[[0,a,0],[a,1-4a,a],[0,a,0]]``.
-
-    Exact for the kernel applied with the edge pixels repeated beyond the image
-    (`scipy.ndimage.convolve` ``mode="nearest"``), which the type-II discrete cosine
-    transform diagonalises: the kernel's response at frequencies ``(ky, kx)`` is
-    ``1 - 4a + 2a (cos(pi ky / ny) + cos(pi kx / nx))``, above ``1 - 8a > 0`` for every
-    accepted ``a < 1/8``.
-    """
-    if alpha == 0:
-        return image
-    ny, nx = image.shape
-    response = (1.0 - 4.0 * alpha) + 2.0 * alpha * (
-        np.cos(np.pi * np.arange(ny) / ny)[:, None] + np.cos(np.pi * np.arange(nx) / nx))
-    coefficients = fft.dctn(image, type=2, norm="ortho")
-    coefficients /= response.astype(coefficients.dtype, copy=False)
-    return fft.idctn(coefficients, type=2, norm="ortho")
-
-
-def measure_ipc(rate, *, min_snr=50, isolation=0.25, min_pixels=3):
-    """Inter-pixel-capacitance coupling measured around isolated bright pixels.
-
-    The charge of a pixel couples a fraction ``alpha`` into each of its four
-    nearest neighbours (kernel ``[[0, a, 0], [a, 1-4a, a], [0, a, 0]]``). Around an
-    isolated hot pixel, the neighbours' excess over the background is
-    ``alpha / (1 - 4 alpha)`` times the pixel's own excess; the median of that
-    ratio over the isolated bright pixels gives ``alpha``.
-
-    Parameters
-    ----------
-    rate : array-like or `~astropy.units.Quantity`
-        A dark-current (or any signal) map with some isolated bright pixels.
-    min_snr : float, optional
-        Bright pixels used stand at least this many robust standard deviations
-        above the median.
-    isolation : float, optional
-        A bright pixel is isolated when none of its four neighbours exceeds this
-        fraction of its excess (so it is not part of a cluster of defects).
-    min_pixels : int, optional
-        Fewest isolated bright pixels needed; with fewer the coupling cannot be
-        measured and `None` is returned.
-
-    Returns
-    -------
-    alpha : float or None
-        The coupling per neighbour, or `None` if it could not be measured.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from scipy import ndimage
-    >>> from ccdbadpix import measure_ipc
-    >>> rng = np.random.default_rng(1)
-    >>> charge = rng.normal(10.0, 0.1, (64, 64))
-    >>> charge[8::16, 8::16] = 5000.0
-    >>> kernel = np.array([[0, 0.01, 0], [0.01, 0.96, 0.01], [0, 0.01, 0]])
-    >>> round(measure_ipc(ndimage.convolve(charge, kernel)), 3)
-    0.01
-    """
-    image = np.asarray(getattr(rate, "value", rate))
-    if image.dtype.kind not in "uif":
-        raise TypeError(f"rate must be an image of numbers, got {type(rate).__name__} "
-                        f"of dtype {image.dtype}")
-    if image.ndim != 2:
-        raise ValueError(f"rate must be a 2-D image, got shape {image.shape}")
-    _real(min_snr, "min_snr", low=0, low_open=True, expected="a positive number")
-    isolation = _real(isolation, "isolation", low=0, high=1, low_open=True,
-          expected="a fraction in (0, 1]")
-    _integer(min_pixels, "min_pixels", 1)
-    image = image.astype(np.float32 if image.dtype == np.float32 else float, copy=False)
-    finite = np.isfinite(image)
-    values = image[finite]
-    if values.size < 9:
-        return None
-    sample = values[:: max(1, values.size // 1_000_000)]  # background statistics only
-    background = np.median(sample)
-    noise = mad_std(sample)
-    excess = np.where(finite, image - background, 0.0)
-    bright = excess[1:-1, 1:-1] > min_snr * max(float(noise), np.finfo(float).tiny)
-    y, x = np.nonzero(bright)
-    y, x = y + 1, x + 1  # interior pixels only
-    if y.size == 0:
-        return None
-    centre = excess[y, x]
-    neigh = np.stack([excess[y - 1, x], excess[y + 1, x], excess[y, x - 1], excess[y, x + 1]])
-    # isolated: a local maximum whose eight neighbours hold a small fraction of its excess
-    diag = np.stack([excess[y - 1, x - 1], excess[y - 1, x + 1], excess[y + 1, x - 1],
-                     excess[y + 1, x + 1]])
-    isolated = (neigh.max(axis=0) < isolation * centre) & (diag.max(axis=0) < centre)
-    if isolated.sum() < min_pixels:
-        return None
-    ratio = float(np.median(neigh[:, isolated].mean(axis=0) / centre[isolated]))
-    ratio = max(ratio, 0.0)
-    return ratio / (1.0 + 4.0 * ratio)
+    hot: np.ndarray
+    warm: np.ndarray | None
+    low: np.ndarray | None  # method="sigma": the low outliers
+    thr: float  # hot threshold in the dark-current unit
+    warm_thr: float | None  # warm threshold in the dark-current unit
+    own_hot: np.ndarray | None = None  # hot in their own right (IPC removed)
+    alpha: float | None = None  # IPC coupling used
 
 
 def _threshold_value(value, name, work, gain):
@@ -158,19 +71,99 @@ def _check_options(method, neighbors, threshold, sigma, maxiters, ipc):
             raise ValueError(f"ipc must be {expected}: from 1/8 on the IPC kernel cannot be "
                              f"inverted (measured couplings are about 0.01-0.03), got {ipc}")
 
+def _flag_values(hot_flags, warm_flags, neighbor_flags):
+    """The DQ values of the ``*_flags`` options, each naming at least one flag."""
+    values = {}
+    for name, flags in (("hot_flags", hot_flags), ("warm_flags", warm_flags),
+                        ("neighbor_flags", neighbor_flags)):
+        values[name] = flags_to_value(flags, name)
+        if values[name] == 0:
+            raise ValueError(f"{name} must name at least one DQ flag, got {flags!r}")
+    return values
 
-def _measured_ipc(rate):
-    """IPC coupling measured on the dark-current map (0, with a warning, if impossible)."""
-    alpha = measure_ipc(rate)
-    if alpha is None:
-        warnings.warn("could not measure the IPC coupling (too few isolated bright "
-                      "pixels); assuming none. Pass ipc= to set it.",
-                      AstropyUserWarning, stacklevel=3)
-        return 0.0
-    if alpha >= _IPC_MAX:
-        raise ValueError(f"the IPC coupling measured on the darks ({alpha:.3g}) is 1/8 or "
-                         "more, which cannot be inverted; pass ipc= (a coupling below 1/8)")
-    return alpha
+
+def _rate_thresholds(method, threshold, warm_threshold, current):
+    """Hot (None for ``method="sigma"``) and warm thresholds in the dark-current unit."""
+    thr = warm = None
+    if method == "absolute":
+        thr = _threshold_value(threshold, "threshold", current.unit, current.gain)
+    if warm_threshold is not None:
+        warm = _threshold_value(warm_threshold, "warm_threshold", current.unit, current.gain)
+        if thr is not None and warm >= thr:
+            raise ValueError(f"warm_threshold ({warm_threshold}) must be below threshold "
+                             f"({threshold})")
+    return thr, warm
+
+
+def _sigma_outliers(rate, sigma, maxiters):
+    """The Ariel rule: upper clipping bound, high and low outliers of `sigma_clip`."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        # non-finite pixels are flagged as unmeasurable
+        warnings.filterwarnings("ignore", "Input data contains invalid values",
+                                AstropyUserWarning)
+        _, lower, upper = sigma_clip(rate, sigma=sigma, maxiters=maxiters,
+                                     return_bounds=True)
+        return float(upper), rate > upper, rate < lower
+
+
+def _above_thresholds(current, method, thr, warm_thr, sigma, maxiters):
+    """Pixels whose observed dark current is hot or warm (saturated everywhere: hot)."""
+    rate, sat_all = current.rate, current.saturated_all
+    low = None
+    if method == "absolute":
+        with np.errstate(invalid="ignore"):
+            hot = rate >= thr
+    else:
+        thr, hot, low = _sigma_outliers(rate, sigma, maxiters)
+    if sat_all is not None:
+        hot |= sat_all
+    warm = None
+    if warm_thr is not None:
+        with np.errstate(invalid="ignore"):
+            warm = (rate >= warm_thr) & ~hot
+    return _Found(hot, warm, low, thr, warm_thr)
+
+
+def _hot_in_own_right(found, current, alpha, replace):
+    """Pixels hot with the IPC kernel inverted: IPC also takes ``4 alpha`` of a pixel's own.
+
+    Sets ``found.own_hot`` and ``found.alpha``; with ``replace`` (``neighbors="none"``) the
+    pixels hot and warm in their own right replace the observed ones.
+    """
+    rate, sat_all = current.rate, current.saturated_all
+    filled = np.where(np.isfinite(rate), rate, 0.0)
+    own = _remove_ipc(filled, alpha)
+    own_hot = own >= found.thr
+    if sat_all is not None:
+        own_hot |= sat_all
+    found.own_hot, found.alpha = own_hot, alpha
+    if replace:
+        found.hot = own_hot
+        if found.warm_thr is not None:
+            found.warm = (own >= found.warm_thr) & ~own_hot
+
+
+def _dq_image(found, current, values, cross):
+    """The DQ image of the found pixels, and the cross neighbours (None unless ``cross``)."""
+    dq = np.zeros(current.rate.shape, dtype=np.uint32)  # flags are sparse: set them by index
+    dq[found.hot] = np.uint32(values["hot_flags"])
+    if found.warm is not None:
+        dq[found.warm] |= np.uint32(values["warm_flags"])
+    ring = None
+    if cross:
+        ring = ndimage.binary_dilation(found.own_hot, structure=_CROSS) & ~found.hot
+        dq[ring] |= np.uint32(values["neighbor_flags"])
+    if current.saturated_longest is not None:
+        dq[current.saturated_longest] |= np.uint32(DQ.SATURATED)
+    if current.saturated_all is not None:
+        dq[current.saturated_all] |= np.uint32(DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
+    if current.nonproportional is not None:
+        dq[current.nonproportional] |= np.uint32(DQ.UNRELIABLE_DARK)
+    if found.low is not None:
+        dq[found.low] |= np.uint32(DQ.UNRELIABLE_DARK)
+    if current.unmeasurable.any():
+        dq[current.unmeasurable] |= np.uint32(DQ.DO_NOT_USE | DQ.UNRELIABLE_DARK)
+    return dq, ring
 
 
 #: Above these, a hot-pixel result is implausible (see `_warn_if_implausible`).
@@ -324,167 +317,32 @@ def find_hot_pixels(darks, *, exposure_time=None, gain=None, threshold=None,
     (1.0, 'electron / s')
     """
     _check_options(method, neighbors, threshold, sigma, maxiters, ipc)
-    values = {}
-    for name, flags in (("hot_flags", hot_flags), ("warm_flags", warm_flags),
-                        ("neighbor_flags", neighbor_flags)):
-        values[name] = flags_to_value(flags, name)
-        if values[name] == 0:
-            raise ValueError(f"{name} must name at least one DQ flag, got {flags!r}")
-
+    values = _flag_values(hot_flags, warm_flags, neighbor_flags)
     loaded = _load_darks(darks, unit=unit, exposure_time=exposure_time,
                          exposure_key=exposure_key)
     current = _combine(loaded, gain=gain, saturation=saturation,
                        nonproportional_sigma=nonproportional_sigma,
                        nonproportional_rtol=nonproportional_rtol)
-    rate, work = current.rate, current.unit
     if current.unmeasurable.all():
         raise ValueError("darks: no pixel is finite and unmasked; there is no dark current "
                          "to measure")
-
     if threshold is None and method == "absolute":
         threshold = 1 * u.electron / u.s
-    thr = warm = None
-    if method == "absolute":
-        thr = _threshold_value(threshold, "threshold", work, current.gain)
-    if warm_threshold is not None:
-        warm = _threshold_value(warm_threshold, "warm_threshold", work, current.gain)
-        if thr is not None and warm >= thr:
-            raise ValueError(f"warm_threshold ({warm_threshold}) must be below threshold "
-                             f"({threshold})")
+    thr, warm_thr = _rate_thresholds(method, threshold, warm_threshold, current)
 
-    low = None
-    with np.errstate(invalid="ignore"):
-        if method == "absolute":
-            hot_obs = rate >= thr
-        else:
-            with warnings.catch_warnings():  # non-finite pixels are flagged below
-                warnings.filterwarnings("ignore", "Input data contains invalid values",
-                                        AstropyUserWarning)
-                _, lower, upper = sigma_clip(rate, sigma=sigma, maxiters=maxiters,
-                                             return_bounds=True)
-            thr = float(upper)
-            hot_obs = rate > upper
-            low = rate < lower
-        sat_all = current.saturated_all
-        if sat_all is not None:
-            hot_obs |= sat_all
-        warm_obs = None
-        if warm is not None:
-            warm_obs = (rate >= warm) & ~hot_obs
-
-    alpha = None
-    hot = hot_obs
+    found = _above_thresholds(current, method, thr, warm_thr, sigma, maxiters)
     if neighbors != "above":
-        alpha = float(ipc) if ipc is not None else _measured_ipc(rate)
-        filled = np.where(np.isfinite(rate), rate, 0.0)
-        with np.errstate(invalid="ignore"):
-            own = _remove_ipc(filled, alpha)
-            own_hot = own >= thr  # intrinsic rate: IPC also takes 4a of a pixel's own
-            if sat_all is not None:
-                own_hot |= sat_all
-            if neighbors == "none":
-                hot = own_hot
-                if warm is not None:
-                    warm_obs = (own >= warm) & ~own_hot
+        alpha = float(ipc) if ipc is not None else _measured_ipc(current.rate)
+        _hot_in_own_right(found, current, alpha, replace=neighbors == "none")
+    dq, ring = _dq_image(found, current, values, cross=neighbors == "cross")
 
-    # assemble the DQ image
-    dq = np.zeros(rate.shape, dtype=np.uint32)  # flags are sparse: set them by index
-    dq[hot] = np.uint32(values["hot_flags"])
-    if warm_obs is not None:
-        dq[warm_obs] |= np.uint32(values["warm_flags"])
-    if neighbors == "cross":
-        ring = ndimage.binary_dilation(own_hot, structure=_CROSS) & ~hot
-        dq[ring] |= np.uint32(values["neighbor_flags"])
-    if current.saturated_longest is not None:
-        dq[current.saturated_longest] |= np.uint32(DQ.SATURATED)
-    if sat_all is not None:
-        dq[sat_all] |= np.uint32(DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
-    if current.nonproportional is not None:
-        dq[current.nonproportional] |= np.uint32(DQ.UNRELIABLE_DARK)
-    if low is not None:
-        dq[low] |= np.uint32(DQ.UNRELIABLE_DARK)
-    if current.unmeasurable.any():
-        dq[current.unmeasurable] |= np.uint32(DQ.DO_NOT_USE | DQ.UNRELIABLE_DARK)
-
-    _warn_if_implausible(rate, hot, current.unmeasurable, work, thr)
-    header = _provenance(loaded, current, method=method, threshold=threshold, thr=thr,
+    _warn_if_implausible(current.rate, found.hot, current.unmeasurable, current.unit,
+                         found.thr)
+    header = _provenance(loaded, current, method=method, threshold=threshold, thr=found.thr,
                          warm_threshold=warm_threshold, sigma=sigma, maxiters=maxiters,
-                         saturation=saturation, neighbors=neighbors, alpha=alpha,
-                         hot=hot, warm=warm_obs)
-    if neighbors == "cross":
+                         saturation=saturation, neighbors=neighbors, alpha=found.alpha,
+                         hot=found.hot, warm=found.warm)
+    if ring is not None:
         header["NNEIGH"] = (int(np.count_nonzero(ring)), "cross neighbours flagged")
         header["NEIGHFLG"] = (int(values["neighbor_flags"]), "DQ value of cross neighbours")
     return DQMask._wrap(dq, header)
-
-
-def _card_value(value):
-    """A dark's metadata value as a FITS card value (a `~astropy.time.Time` as ISO text)."""
-    if isinstance(value, Time):
-        return value.utc.isot if value.isscalar else _fits_str(value)
-    if isinstance(value, (str, bool, np.bool_)) or (
-            isinstance(value, (int, float, np.number)) and np.isfinite(value)):
-        return value
-    return _fits_str(value)
-
-
-def _provenance(loaded, current, *, method, threshold, thr, warm_threshold, sigma, maxiters,
-                saturation, neighbors, alpha, hot, warm):
-    """FITS-safe header recording how a hot-pixel mask was made."""
-    from ccdbadpix import __version__
-
-    work = current.unit.to_string()
-    header = fits.Header()
-    first = loaded[0].header
-    for key in ("TELESCOP", "INSTRUME", "DETECTOR", "SUBARRAY", "DATE-OBS", "SUBSTRT1",
-                "SUBSTRT2", "SUBSIZE1", "SUBSIZE2"):
-        if key in first:
-            header[key] = _card_value(first[key])
-    header["ORIGIN"] = ("ccdbadpix", "software that made this mask")
-    header["CREATOR"] = (_fits_str(f"ccdbadpix {__version__}"), "software and version")
-    header["BPFUNC"] = ("find_hot_pixels", "ccdbadpix function that made this mask")
-    header["BPMETHOD"] = (method, "hot-pixel method: absolute or sigma")
-    header["RATEUNIT"] = (work, "unit of the dark-current map")
-    if method == "absolute":
-        q = u.Quantity(threshold)
-        header["HOTTHR"] = (float(q.value), "hot threshold as given")
-        header["HOTUNIT"] = (q.unit.to_string(), "unit of HOTTHR")
-    else:
-        header["BPSIGMA"] = (float(sigma), "sigma_clip sigma")
-        header["BPMAXIT"] = (int(maxiters) if maxiters is not None else -1, "sigma_clip maxiters")
-    header["HOTRATE"] = (float(thr), f"hot threshold in {work}")
-    if warm_threshold is not None:
-        q = u.Quantity(warm_threshold)
-        header["WARMTHR"] = (float(q.value), "warm threshold as given")
-        header["WARMUNIT"] = (q.unit.to_string(), "unit of WARMTHR")
-    header["BPNEIGH"] = (neighbors, "neighbour mode: none, above or cross")
-    if alpha is not None:
-        header["IPCALPHA"] = (float(alpha), "IPC coupling per neighbour used")
-    if current.gain is not None:
-        header["GAIN"] = (current.gain, "gain used [electron / adu]")
-    if saturation is not None:
-        q = u.Quantity(saturation)
-        header["SATURATE"] = (float(q.value), f"saturation level [{q.unit.to_string()}]")
-    header["NDARKS"] = (len(loaded), "number of darks combined")
-    for i, d in enumerate(loaded, start=1):
-        if i > 99:
-            break
-        header[f"DARK{i}"] = (_fits_str(d.name), "input dark")
-        if d.exptime is not None:
-            header[f"EXPTIM{i}"] = (d.exptime, f"exposure time of DARK{i} [s]")
-    header["NHOT"] = (int(np.count_nonzero(hot)), "hot pixels")
-    if warm is not None:
-        header["NWARM"] = (int(np.count_nonzero(warm)), "warm pixels")
-    if current.saturated_all is not None:  # NSAT: the pixels flagged SATURATED
-        header["NSAT"] = (int(np.count_nonzero(current.saturated_longest)),
-                          "pixels saturated in the longest dark")
-        header["NSATALL"] = (int(np.count_nonzero(current.saturated_all)),
-                             "pixels saturated in every dark")
-    if current.nonproportional is not None:
-        header["NNONPROP"] = (int(np.count_nonzero(current.nonproportional)),
-                              "dark not proportional to time")
-    header["NNONFIN"] = (int(np.count_nonzero(current.unmeasurable)),
-                         "non-finite or masked input pixels")
-    header["DATE"] = (Time.now().isot[:19], "mask creation date (UTC)")
-    header.add_history(f"ccdbadpix find_hot_pixels: method={method}, hot >= {thr:.6g} {work}, "
-                       f"neighbors={neighbors}")
-    return header

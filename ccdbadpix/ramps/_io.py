@@ -10,10 +10,9 @@ from astropy.io import fits
 from astropy.nddata import NDData
 from astropy.utils.exceptions import AstropyUserWarning
 
-from ccdbadpix.darks.current import _gain_value
 from ccdbadpix.utils._checks import _real
 from ccdbadpix.utils._files import _fits_error, _open_fits
-from ccdbadpix.utils._units import _count_unit, _dn_to_adu
+from ccdbadpix.utils._units import _count_unit, _dn_to_adu, _gain_value
 
 __all__ = []
 

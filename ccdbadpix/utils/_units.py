@@ -1,7 +1,8 @@
-"""Units shared by every concern: counts (adu = DN, electron), Quantities from numbers, and
-the month (astropy has none)."""
+"""Units shared by every concern: counts (adu = DN, electron), Quantities from numbers, the
+gain and conversions between count units through it, and the month (astropy has none)."""
 
 import astropy.units as u
+import numpy as np
 
 __all__ = []
 
@@ -54,3 +55,46 @@ def _as_quantity(value, name, default_unit=None, physical=None):
             f"convertible to {_dn_to_adu(physical).to_string()}"
         )
     return q
+
+
+def _gain_value(gain, name="gain"):
+    """``gain`` as a positive float in electron / adu (None stays None); DN reads as adu."""
+    if gain is None:
+        return None
+    if isinstance(gain, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"{name} must be a positive number or Quantity in electron / adu, "
+                        f"got {gain!r}")
+    if isinstance(gain, u.Quantity):
+        q = u.Quantity(gain.value, _dn_to_adu(gain.unit))
+        if not q.unit.is_equivalent(u.electron / u.adu):
+            raise u.UnitsError(f"{name} must be in electron / adu or electron / DN, "
+                               f"got {gain.unit}")
+        value = q.to_value(u.electron / u.adu)
+    else:
+        value = gain
+    if np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a single number, got shape {np.shape(value)}")
+    try:
+        value = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a positive number or Quantity in electron / adu, "
+                        f"got {gain!r}") from exc
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive, got {gain}")
+    return value
+
+
+def _convert_factor(unit, target, gain, name):
+    """Factor turning a value in ``unit`` into ``target`` (adu<->electron through gain)."""
+    unit, target = _dn_to_adu(unit), _dn_to_adu(target)
+    if unit.is_equivalent(target):
+        return unit.to(target)
+    if gain is not None:
+        for per, factor in ((u.electron / u.adu, gain), (u.adu / u.electron, 1.0 / gain)):
+            if (unit * per).is_equivalent(target):
+                return factor * (unit * per).to(target)
+    hint = ""
+    if gain is None and {_count_unit(unit), _count_unit(target)} == {u.adu, u.electron}:
+        hint = "; give gain= (electron / adu) to convert between them"
+    raise u.UnitsError(f"{name} is in {unit.to_string()}, which cannot be compared with "
+                       f"{target.to_string()}{hint}")
