@@ -1,0 +1,160 @@
+"""Post-processing of `~ccdbadpix.ramps.classify.classify_ramps`: from the forest's
+vote fractions to output probabilities, labels' DQ flags and the provenance header.
+
+The forest votes for one straight-line class; `_split_linear` shares its votes out
+between ``good``, ``warm`` and ``hot`` by the measured dark current, `_apply_priors`
+updates the probabilities for new class priors (MaxiMask), `_dq_map` turns labels into
+DQ values and `_provenance` writes what was done into a FITS header.
+"""
+
+import contextlib
+
+import numpy as np
+from astropy.io import fits
+from scipy.special import ndtr
+
+from ccdbadpix.dq.flags import flags_to_value
+from ccdbadpix.utils._files import _fits_str
+
+__all__ = []
+
+_LINEAR = ("good", "hot", "warm")
+_NONFINITE_FLAGS = ("DO_NOT_USE", "OTHER_BAD_PIXEL")
+
+
+def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm):
+    """Output probabilities: the model's linear votes shared out by dark current."""
+    out = np.zeros((len(classes), *rate.shape), np.float32)
+    linear = np.zeros(rate.shape, np.float32)
+    for j, name in enumerate(model_classes):
+        if name in _LINEAR:
+            linear += probs[j]
+        else:
+            out[classes.index(name)] = probs[j]
+    err = np.maximum(rate_err, 1e-12)
+    above_warm = ndtr((rate - warm) / err).astype(np.float32)
+    above_hot = ndtr((rate - hot) / err).astype(np.float32)
+    out[classes.index("good")] = linear * (1 - above_warm)
+    out[classes.index("warm")] = linear * (above_warm - above_hot)
+    out[classes.index("hot")] = linear * above_hot
+    return out
+
+
+def _apply_priors(probs, classes, priors, train_priors):
+    """MaxiMask's prior update p' = p / (p + F (1 - p)) for each class in ``priors``.
+
+    F = [pi_train / (1 - pi_train)] [(1 - pi_new) / pi_new]. The updated classes keep
+    their new probabilities; the other classes share the remainder in proportion.
+    """
+    if not priors:
+        return probs
+    if not isinstance(priors, dict):
+        raise TypeError(f"priors must be a dict of class name -> prior probability, got "
+                        f"{type(priors).__name__}")
+    out = probs.copy()
+    given = []
+    total = probs.sum(0)
+    for name, new in priors.items():
+        if name not in classes:
+            raise ValueError(f"priors: unknown class {name!r}; classes: {classes}")
+        if not 0 < float(new) < 1:
+            raise ValueError(f"priors[{name!r}] must be in (0, 1), got {new}")
+        train = train_priors.get(name)
+        if train is None or not 0 < train < 1:
+            raise ValueError(f"priors: the model has no training prior for {name!r}")
+        f = (train / (1 - train)) * ((1 - new) / new)
+        j = classes.index(name)
+        p = probs[j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[j] = np.where(p > 0, p / (p + f * (1 - p)), 0)
+        given.append(j)
+    others = [j for j in range(len(classes)) if j not in given]
+    g_sum = out[given].sum(0)
+    o_sum = probs[others].sum(0)
+    over = g_sum > total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(o_sum > 0, (total - np.minimum(g_sum, total)) / o_sum, 0)
+        out[others] = probs[others] * scale
+        out[given] = np.where(over, out[given] * total / g_sum, out[given])
+    return out.astype(np.float32)
+
+
+def _dq_map(labels, classes, mapping, finite, rate, hot, warm):
+    """DQ values per label; a cosmic-ray-hit pixel keeps the flags of its dark current."""
+    dq = np.zeros(labels.shape, np.uint32)
+    for code, name in enumerate(classes):
+        value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
+        if value:
+            dq[labels == code] |= np.uint32(value)
+    hit = labels == classes.index("cosmic_ray")
+    for name, low, high in (("hot", hot, np.inf), ("warm", warm, hot)):
+        value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
+        dq[hit & (rate >= low) & (rate < high)] |= np.uint32(value)
+    dq[~finite] |= np.uint32(flags_to_value(_NONFINITE_FLAGS))
+    return dq
+
+
+def _label(layers, usable, model, classes, priors, hot, warm, min_confidence):
+    """Probabilities, labels and confidence of every pixel from the tile layers.
+
+    ``classes`` are the output classes, ``uncertain`` last: the label of pixels whose
+    best probability is below ``min_confidence`` and of the ramps not ``usable``.
+    """
+    ncls = len(model.classes)
+    rate, rate_err = layers[ncls], layers[ncls + 1]
+    probs = _split_linear(layers[:ncls], classes[:-1], model.classes, rate, rate_err, hot,
+                          warm)
+    probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
+    best = probs.argmax(0)
+    confidence = np.take_along_axis(probs, best[None], 0)[0]
+    labels = best.astype(np.int16)
+    labels[(confidence < min_confidence) | ~usable] = len(classes) - 1
+    confidence[~usable] = 0
+    return probs, labels, confidence
+
+
+def _train_priors(model):
+    """pi_train of every output class: the class fractions of the forest's training set.
+
+    ``good``/``warm``/``hot`` share the training fraction of the straight-line class(es)
+    in the proportions of ``model.meta["class_priors"]`` when the model learned them
+    merged (as the default model does), else equally.
+    """
+    priors = dict(model.train_priors)
+    linear = sum(priors.get(c, 0.0) for c in _LINEAR)
+    if linear > 0 and not all(c in priors for c in _LINEAR):
+        ref = model.meta.get("class_priors", {})
+        weights = np.array([float(ref.get(c, 1.0)) for c in _LINEAR])
+        for c, w in zip(_LINEAR, weights / weights.sum(), strict=True):
+            priors[c] = linear * float(w)
+    return priors
+
+
+def _provenance(r, gain, rn, hot, warm, model, min_confidence, priors, labels, classes,
+                settled, n_wrapped=0):
+    """FITS header of the result: the input's identity, the settings and the counts."""
+    header = fits.Header()
+    for key in ("TELESCOP", "INSTRUME", "DETECTOR", "SUBARRAY", "DATE-OBS"):
+        if key in r.meta:
+            header[key] = r.meta[key]
+    header["BPMETHOD"] = ("classify_ramps", "ccdbadpix method")
+    header["BPSOURCE"] = (_fits_str(r.source), "input ramps")
+    header["NGROUPS"] = (int(r.times.size), "groups per integration")
+    header["NINTS"] = (int(r.cube.shape[0]), "integrations")
+    header["GAIN"] = (float(gain), "[electron/DN] gain used")
+    header["RDNOISE"] = (float(rn), "[electron] read noise used")
+    header["HOTTHR"] = (float(hot), "[electron/s] hot threshold")
+    header["WARMTHR"] = (float(warm), "[electron/s] warm threshold")
+    header["MINCONF"] = (float(min_confidence), "minimum confidence")
+    header["MODEL"] = (_fits_str(model.meta.get("name", "user model")), "ramp classifier")
+    header["NTREES"] = (len(model._trees), "trees in the forest")
+    header["PRIORS"] = (_fits_str(priors or "training"), "class priors")
+    header["SETTLED"] = (float(np.mean(settled)), "fraction settled by the first pass")
+    header["NWRAP"] = (int(n_wrapped), "integer ramps that wrapped (DO_NOT_USE)")
+    for code, name in enumerate(classes):
+        header[f"N_{name[:6].upper()}"] = (int((labels == code).sum()), f"pixels {name}")
+    with contextlib.suppress(Exception):
+        from ccdbadpix import __version__
+
+        header["BPVERS"] = (__version__, "ccdbadpix version")
+    return header
