@@ -1,15 +1,15 @@
-"""Reading and writing `DQMask` files: ccdbadpix FITS, CRDS-style MASK, foreign layouts."""
+"""Reading and writing `DQMask` files: ccdbadpix FITS, CRDS-style MASK, foreign files (their
+layouts are converted by `ccdbadpix.dq._layout`)."""
 
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 from astropy.time import Time
-from astropy.utils.exceptions import AstropyUserWarning
 
-from ccdbadpix.dq.flags import DQ, DQ_DESCRIPTIONS, DQ_FLAGS, flags_to_value
+from ccdbadpix.dq._layout import _CONVENTIONS, convert_foreign
+from ccdbadpix.dq.flags import DQ_DESCRIPTIONS, DQ_FLAGS
 from ccdbadpix.utils._files import _atomic_write, _fits_error, _fits_str, _open_fits
 
 __all__ = []
@@ -27,7 +27,6 @@ _FRIENDLY_KEYWORDS = {
 _STRUCTURAL = {"SIMPLE", "BITPIX", "EXTEND", "BZERO", "BSCALE", "XTENSION", "PCOUNT",
                "GCOUNT", "EXTNAME", "EXTVER", "CHECKSUM", "DATASUM", "TFIELDS"}
 _PEDIGREE = re.compile(r"^(GROUND|SIMULATION|DUMMY|INFLIGHT \d{4}-\d{2}-\d{2} \d{4}-\d{2}-\d{2})$")
-_CONVENTIONS = (None, "dq", "bad", "good")
 
 
 def _clean_header(header):
@@ -221,128 +220,6 @@ def _bit_map_from_dq_def(hdu, path):
         value = _dq_def_value(value, values, label.strip(), path)
         mapping.setdefault(value, []).append(label.strip())
     return {value: tuple(labels) for value, labels in mapping.items()}
-
-
-def _flag_items(names):
-    """The single flag names (or values) in a bit-map entry: 'A,B', ['A', 'B'], 5."""
-    if isinstance(names, str):
-        return [item.strip() for item in re.split(r"[,+|]", names)] or [""]
-    if isinstance(names, list | tuple):
-        return [item for entry in names for item in _flag_items(entry)]
-    return [names]
-
-
-def _resolve_bit_map(bit_map):
-    """Validate a foreign bit map; unknown names become OTHER_BAD_PIXEL (with a warning).
-
-    Every name of an entry keeps its flag: ``("RC", "WEIRD")`` gives RC | OTHER_BAD_PIXEL.
-    """
-    resolved, unknown = {}, []
-    for bit, names in bit_map.items():
-        bit = int(bit)
-        if bit == 0:  # e.g. a GOOD=0 row
-            continue
-        if bit < 0 or bit >= 2**32:
-            raise ValueError(f"bit_map: foreign value {bit} is outside the uint32 range")
-        value = 0
-        for item in _flag_items(names):
-            if not isinstance(item, str):
-                value |= flags_to_value(item, f"bit_map[{bit}]")
-                continue
-            try:
-                flag = flags_to_value(item, f"bit_map[{bit}]")
-            except ValueError:
-                flag = 0
-            if flag == 0:  # a name with no JWST flag (or an empty one)
-                unknown.append(f"{item or '(no name)'}={bit}")
-                flag = DQ.OTHER_BAD_PIXEL
-            value |= flag
-        resolved[bit] = value
-    if unknown:
-        warnings.warn(
-            "flags with no JWST name mapped to OTHER_BAD_PIXEL: " + ", ".join(unknown),
-            AstropyUserWarning,
-            stacklevel=4,
-        )
-    return resolved
-
-
-def _apply_bit_map(values, bit_map):
-    resolved = _resolve_bit_map(bit_map)
-    values = values.astype(np.uint64, copy=False)
-    out = np.zeros(values.shape, dtype=np.uint32)
-    known = 0
-    for bit, target in resolved.items():
-        known |= bit
-        out |= ((values & np.uint64(bit)) != 0).astype(np.uint32) * np.uint32(target)
-    stray = (values & np.uint64(~known & 0xFFFFFFFF)) != 0
-    if stray.any():
-        present = np.bitwise_or.reduce(values[stray])
-        warnings.warn(
-            f"{int(stray.sum())} pixels carry bits not in the layout "
-            f"(value bits {int(present) & ~known:#x}); flagged OTHER_BAD_PIXEL",
-            AstropyUserWarning,
-            stacklevel=3,
-        )
-        out[stray] |= np.uint32(DQ.OTHER_BAD_PIXEL)
-    return out
-
-
-def convert_foreign(array, *, convention="dq", bad_value=None, bit_map=None,
-                    bad_flags="DO_NOT_USE", dq_def=None):
-    """Map a mask of any layout onto JWST DQ values.
-
-    Returns the uint32 array and a HISTORY line describing the mapping.
-    """
-    if convention not in _CONVENTIONS:
-        raise ValueError("convention must be one of 'dq', 'bad', 'good' (or None), "
-                         f"got {convention!r}")
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise ValueError(f"the mask must be a 2-D image, got shape {array.shape}")
-    bad_value_flags = flags_to_value(bad_flags, "bad_flags")
-    if bad_value_flags == 0:
-        raise ValueError("bad_flags must name at least one flag")
-
-    def _from_bad(bad, how):
-        return np.where(bad, np.uint32(bad_value_flags), np.uint32(0)), how
-
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"the mask must hold integers or booleans, got dtype {array.dtype}")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        raise ValueError("the mask holds NaN or infinite values")
-
-    if bad_value is not None:
-        return _from_bad(array == bad_value, f"pixels equal to {bad_value} are bad")
-    if array.dtype == bool:
-        if convention == "good":
-            return _from_bad(~array, "boolean mask, True = good")
-        return _from_bad(array, "boolean mask, True = bad")
-    if convention == "bad":
-        return _from_bad(array != 0, "non-zero = bad")
-    if convention == "good":
-        return _from_bad(array == 0, "non-zero = good, zero = bad")
-
-    if array.dtype.kind == "f":
-        if np.any(array != np.round(array)):
-            raise ValueError("a DQ mask must hold whole numbers")
-        array = array.astype(np.int64)
-    if array.size and array.min() < 0:
-        raise ValueError("the mask holds negative values; DQ values are unsigned")
-    if array.size and array.max() >= 2**32:
-        raise ValueError("the mask holds values above 2**32-1")
-
-    if bit_map is not None:
-        return _apply_bit_map(array, bit_map), "foreign layout mapped with bit_map"
-    if dq_def is not None:
-        return _apply_bit_map(array, dq_def), "DQ_DEF flags mapped onto JWST values by name"
-    if convention == "dq":
-        return array.astype(np.uint32), "values are JWST DQ flags"
-    raise ValueError(
-        "the integer mask has no DQ_DEF table: say how to read it with convention='dq' "
-        "(values are JWST DQ flags), convention='bad' (non-zero = bad), "
-        "convention='good' (non-zero = good), bad_value=N or bit_map={value: 'FLAG'}"
-    )
 
 
 def _is_2d_image(hdu):

@@ -1,87 +1,14 @@
 """`DQMask`: a JWST-convention DQ bit mask as an `~astropy.nddata.NDData`."""
 
 import copy
-from collections.abc import Mapping
 
 import numpy as np
-from astropy.io import fits
 from astropy.nddata import NDData
 
-from ccdbadpix.dq.flags import DQ_FLAGS, dq_to_boolean, flags_to_value
+from ccdbadpix.dq._layout import _as_dq_array, _as_header, _check_layout, convert_foreign
+from ccdbadpix.dq.flags import DQ_FLAGS, dq_to_boolean
 
 __all__ = ["DQMask"]
-
-_UINT32_MAX = 2**32 - 1
-
-
-def _as_dq_array(data, name="data"):
-    """Validate and convert DQ values to a uint32 array (always a copy)."""
-    array = np.asarray(data)
-    if array.dtype == bool:
-        raise TypeError(
-            f"{name} is a boolean mask; use DQMask.from_array(mask, convention='bad') "
-            "to say which flag its True pixels get"
-        )
-    if array.dtype.kind not in "ui":
-        raise TypeError(f"{name} must be an integer array of DQ values, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D image, got shape {array.shape}")
-    if array.size and array.dtype.kind == "i" and array.min() < 0:
-        raise ValueError(f"{name} holds negative values; DQ values are unsigned 32-bit integers")
-    if array.size and array.dtype.itemsize > 4 and array.max() > _UINT32_MAX:
-        raise ValueError(f"{name} holds values above 2**32-1; DQ values are uint32")
-    return array.astype(np.uint32, copy=True)
-
-
-def _as_header(meta, name="meta"):
-    """A new FITS header holding ``meta`` (a Header, a mapping or None)."""
-    if meta is None:
-        return fits.Header()
-    if isinstance(meta, fits.Header):
-        return meta.copy()
-    if not isinstance(meta, Mapping):
-        raise TypeError(f"{name} must be a FITS header or a dict, got {type(meta).__name__}")
-    header = fits.Header()
-    for key, value in meta.items():
-        try:
-            header[key] = value
-        except (TypeError, ValueError, KeyError) as exc:
-            raise ValueError(f"{name}[{key!r}] cannot be a FITS header card: {exc}") from exc
-    return header
-
-
-def _check_layout(convention, bad_value, bit_map):
-    """Validate how a foreign mask is to be read (`DQMask.read`, `DQMask.from_array`)."""
-    if convention is not None and not isinstance(convention, str):
-        raise ValueError(f"convention must be one of 'dq', 'bad', 'good' (or None), "
-                         f"got {convention!r}")
-    if bad_value is not None:
-        if isinstance(bad_value, (bool, np.bool_)) or not isinstance(bad_value,
-                                                                   (int, np.integer)):
-            raise TypeError(f"bad_value must be an integer (the value of bad pixels), "
-                            f"got {bad_value!r}")
-        if convention in ("bad", "good") or bit_map is not None:
-            raise ValueError("bad_value cannot be combined with "
-                             f"{'bit_map' if bit_map is not None else 'convention='}"
-                             f"{'' if bit_map is not None else repr(convention)}")
-    if bit_map is None:
-        return
-    if not isinstance(bit_map, Mapping):
-        raise TypeError(f"bit_map must be a dict of foreign value to JWST flag name(s), "
-                        f"got {type(bit_map).__name__}")
-    if convention in ("bad", "good"):
-        raise ValueError(f"bit_map cannot be combined with convention={convention!r}")
-    for bit, names in bit_map.items():
-        if isinstance(bit, (bool, np.bool_)) or not isinstance(bit, (int, np.integer)):
-            raise TypeError(f"bit_map keys must be integer values of the foreign mask, "
-                            f"got {bit!r}")
-        if not 0 <= bit < 2**32:
-            raise ValueError(f"bit_map: foreign value {bit} is outside the uint32 range")
-        if names is None or isinstance(names, (float, bool, np.bool_, np.floating)):
-            raise TypeError(f"bit_map[{bit}] must be JWST flag name(s) or a DQ value, "
-                            f"got {names!r}")
-        if isinstance(names, (int, np.integer)):
-            flags_to_value(names, f"bit_map[{bit}]")  # a DQ value must fit in uint32
 
 
 class DQMask(NDData):
@@ -442,8 +369,6 @@ class DQMask(NDData):
         ...                   1024: "REFERENCE_PIXEL"}).counts()
         {'DO_NOT_USE': 2, 'REFERENCE_PIXEL': 1}
         """
-        from ccdbadpix.dq._io import convert_foreign
-
         _check_layout(convention, bad_value, bit_map)
         header = _as_header(meta)
         data, history = convert_foreign(array, convention=convention, bad_value=bad_value,
