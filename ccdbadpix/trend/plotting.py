@@ -1,14 +1,56 @@
-"""Figures of a `HotPixelTrend`: counts with fits, risk against interval, first-hot map."""
+"""Figures of a `HotPixelTrend`: counts with fits, risk against interval, first-hot map.
 
+The three figure functions are the methods `HotPixelTrend.plot`, `HotPixelTrend.plot_risk`
+and `HotPixelTrend.plot_first_hot` (their first argument is the trend).
+"""
+
+import importlib
 import itertools
 
 import numpy as np
 from astropy import units as u
 
+from ccdbadpix.trend.risk import _interval_years, _max_interval
+from ccdbadpix.utils._checks import _boolean
 from ccdbadpix.utils._optional_deps import pyplot
 from ccdbadpix.utils._units import month
 
 __all__ = []
+
+
+def _check_counts_options(fig, risk, max_risk, n_stamps):
+    """Check the options of `HotPixelTrend.plot` before anything is drawn."""
+    _check_figure(fig, "fig", "matplotlib.figure.Figure")
+    _boolean(risk, "risk")
+    _check_risk_options(max_risk, n_stamps)
+
+
+def _check_risk_plot_options(ax, max_interval, max_risk, n_stamps, stamp_shape):
+    """Check the options of `HotPixelTrend.plot_risk` before anything is drawn."""
+    _check_figure(ax, "ax", "matplotlib.axes.Axes")
+    if max_interval is not None:
+        _interval_years(max_interval, "max_interval")
+    _check_risk_options(max_risk, n_stamps, stamp_shape)
+
+
+def _check_risk_options(max_risk, n_stamps, stamp_shape=(32, 32)):
+    """Check the risk options of the figures before anything is drawn."""
+    if max_risk is not None:
+        if isinstance(max_risk, bool | np.bool_) or np.ndim(max_risk) != 0:
+            raise TypeError(f"max_risk must be a probability between 0 and 1, got "
+                            f"{max_risk!r}")
+        _max_interval(0.0, max_risk, stamp_shape=stamp_shape, n_stamps=n_stamps)
+    else:
+        _max_interval(0.0, 0.5, stamp_shape=stamp_shape, n_stamps=n_stamps)
+
+
+def _check_figure(value, name, kind):
+    """``value`` must be None or a matplotlib object of class ``kind``."""
+    if value is None:
+        return
+    module, _, cls = kind.rpartition(".")
+    if not isinstance(value, getattr(importlib.import_module(module), cls)):
+        raise TypeError(f"{name} must be a {kind} or None, got {type(value).__name__}")
 
 
 def _level_text(trend, j):
@@ -18,8 +60,38 @@ def _level_text(trend, j):
 
 
 def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
-    """One panel per threshold: counts (dots), fitted common-slope line, steps (dashed);
-    with ``risk``, a risk-against-interval panel on the right."""
+    """Counts against time per threshold with the fits and steps, and the risk.
+
+    The left column is the NIRSpec report's Figure 1: one panel per threshold with
+    the counts, the fitted line of common slope (broken at the steps) and the steps.
+    With ``risk``, the right panel is `plot_risk` for the lowest threshold. Needs
+    matplotlib.
+
+    Parameters
+    ----------
+    fig : `matplotlib.figure.Figure`, optional
+        Figure to draw in (empty); default: a new one.
+    risk : bool, optional
+        Add the risk-against-interval panel. Default True.
+    max_risk : float, optional
+        Risk marked in the risk panel, with the cadence it implies. Default 0.1.
+    n_stamps : sequence of int, optional
+        Numbers of 32x32 stamps drawn in the risk panel. Default (1, 8).
+
+    Returns
+    -------
+    fig : `matplotlib.figure.Figure`
+
+    Examples
+    --------
+    >>> from ccdbadpix import trend_hot_pixels
+    >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+    >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+    >>> fig = trend_hot_pixels(sim.frames).plot()
+    >>> len(fig.axes)  # four thresholds and the risk
+    5
+    """
+    _check_counts_options(fig, risk, max_risk, n_stamps)
     plt = pyplot()
     n = len(trend._labels)
     if fig is None:
@@ -62,7 +134,40 @@ def plot_counts(trend, fig=None, risk=True, max_risk=0.1, n_stamps=(1, 8)):
 
 def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
               max_risk=None, threshold=None, ax=None, basis="growth"):
-    """Risk that a stamp holds an unmasked hot pixel against the update interval."""
+    """Risk of an unmasked hot pixel in a stamp against the mask-update interval.
+
+    Parameters
+    ----------
+    max_interval : `~astropy.units.Quantity`, optional
+        Right end of the interval axis; default: three times the cadence of the
+        fewest stamps (1 month to 5 years).
+    stamp_shape : tuple of int, optional
+        Stamp size, default (32, 32).
+    n_stamps : sequence of int, optional
+        One curve per number of stamps. Default (1, 8).
+    max_risk : float, optional
+        Draw this risk and the cadence it implies for each curve.
+    threshold : optional
+        Which threshold's growth (default: the lowest).
+    ax : `matplotlib.axes.Axes`, optional
+        Axes to draw in; default: a new figure.
+    basis : {"growth", "new"}, optional
+        As in `unmasked_risk`.
+
+    Returns
+    -------
+    ax : `matplotlib.axes.Axes`
+
+    Examples
+    --------
+    >>> from ccdbadpix import trend_hot_pixels
+    >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+    >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+    >>> ax = trend_hot_pixels(sim.frames).plot_risk(max_risk=0.1)
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['1 stamp of 32x32', '8 stamps of 32x32']
+    """
+    _check_risk_plot_options(ax, max_interval, max_risk, n_stamps, stamp_shape)
     plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -106,7 +211,28 @@ def plot_risk(trend, max_interval=None, stamp_shape=(32, 32), n_stamps=(1, 8),
 
 
 def plot_first_hot(trend, threshold=None, ax=None):
-    """Pixels coloured by the date they first turned hot; intermittent ones ringed."""
+    """Map of when each pixel first turned hot (colour = date), intermittent ringed.
+
+    Parameters
+    ----------
+    threshold : optional
+        Which threshold (default: the lowest).
+    ax : `matplotlib.axes.Axes`, optional
+        Axes to draw in; default: a new figure.
+
+    Returns
+    -------
+    ax : `matplotlib.axes.Axes`
+
+    Examples
+    --------
+    >>> from ccdbadpix import trend_hot_pixels
+    >>> from ccdbadpix.simulate import simulate_hot_pixel_series
+    >>> sim = simulate_hot_pixel_series((64, 64), 7, new_per_month=10, seed=3)
+    >>> ax = trend_hot_pixels(sim.frames).plot_first_hot()
+    >>> ax.get_title()
+    'pixels >= 1 DN / s: first seen hot'
+    """
     plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
