@@ -6,91 +6,33 @@ archives written with ``allow_pickle=False`` and read the same way, plus a JSON 
 so loading a model never executes code. Prediction rebuilds scikit-learn's compiled
 trees from the arrays (falling back to a pure numpy traversal), and the probability of a
 class is the fraction of trees voting for it, as in the Ariel AIRS-CH1 study.
+
+The node arrays are made, compiled and walked in `ccdbadpix.ramps._trees`; model files
+are read and validated in `ccdbadpix.ramps._forest_io`.
 """
 
 import copy
 import functools
 import json
-import zipfile
-import zlib
 from importlib import resources
 
 import numpy as np
 
+from ccdbadpix.ramps._forest_inputs import (
+    _as_matrix,
+    _check_labels,
+    _check_names,
+    _check_sample_weight,
+)
+from ccdbadpix.ramps._forest_io import _FORMAT, _FORMAT_VERSION, _read_model_file
 from ccdbadpix.ramps._kernel import FEATURE_NAMES
+from ccdbadpix.ramps._trees import _apply_numpy, _compile_trees, _node_arrays
 from ccdbadpix.utils._checks import _integer
 from ccdbadpix.utils._files import _atomic_write
 
 __all__ = ["RampClassifier"]
 
-_FORMAT = "ccdbadpix-forest"
-_FORMAT_VERSION = 1
 _DEFAULT_MODEL = "default_ramp_model.npz"
-
-
-def _as_matrix(features, feature_names):
-    """(nsamples, nfeatures) finite float32 from an array, a Table or `RampFeatures`."""
-    from astropy.table import Table
-
-    try:
-        if hasattr(features, "to_table") and hasattr(features, "values"):  # RampFeatures
-            values = np.asarray(features.values)
-            x = values.reshape(values.shape[0], -1).T.astype(np.float32)
-        elif isinstance(features, Table):
-            missing = [n for n in feature_names if n not in features.colnames]
-            if missing:
-                raise ValueError(f"features table lacks the columns {missing}")
-            x = np.column_stack([np.asarray(features[n], np.float32) for n in feature_names])
-        else:
-            x = np.asarray(features, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        if "lacks the columns" in str(exc):
-            raise
-        raise TypeError("features must be numbers: an array (nsamples, nfeatures), a Table "
-                        f"or RampFeatures ({exc})") from None
-    if x.ndim != 2 or x.shape[1] != len(feature_names):
-        raise ValueError(f"features must have shape (nsamples, {len(feature_names)}), "
-                         f"got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("features hold NaN or inf values")
-    return x
-
-
-def _check_names(names, name):
-    """A tuple of different non-empty strings (not one string split into letters)."""
-    if isinstance(names, str | bytes) or not np.iterable(names):
-        raise TypeError(f"{name} must be a sequence of names, got {names!r}")
-    names = tuple(names)
-    if not names or not all(isinstance(n, str) and n for n in names) \
-            or len(set(names)) != len(names):
-        raise ValueError(f"{name} must be different non-empty strings, got {names!r}")
-    return names
-
-
-def _check_labels(labels, n):
-    """Class names, one per sample, as a str array."""
-    y = np.asarray(labels)
-    if y.shape != (n,):
-        raise ValueError(f"labels must have one entry per sample ({n}), got shape {y.shape}")
-    if y.dtype.kind not in "US" and not (
-            y.dtype == object and all(isinstance(v, str) for v in y)):
-        raise TypeError(f"labels must be class names (strings), got dtype {y.dtype}")
-    y = y.astype(str)
-    if (y == "").any():
-        raise ValueError("labels must not be empty strings")
-    return y
-
-
-def _check_sample_weight(sample_weight, n):
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"sample_weight must be numbers, got {sample_weight!r}") from None
-    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
-        raise ValueError(f"sample_weight must be {n} finite weights >= 0, not all 0")
-    return w
 
 
 class RampClassifier:
@@ -210,47 +152,15 @@ class RampClassifier:
         self.classes = tuple(str(c) for c in forest.classes_)
         self.train_priors = {str(c): float(k) / y.size for c, k in zip(classes, counts,
                                                                           strict=True)}
-        self._trees = []
-        for est in forest.estimators_:
-            tree = est.tree_
-            leaf = tree.children_left < 0
-            vote = np.argmax(tree.value[:, 0, :], axis=1).astype(np.int16)
-            self._trees.append(dict(
-                feature=np.where(leaf, -2, tree.feature).astype(np.int16),
-                threshold=_float32_floor(np.where(leaf, -2.0, tree.threshold)),
-                left=tree.children_left.astype(np.int32),
-                right=tree.children_right.astype(np.int32),
-                vote=np.where(leaf, vote, -1).astype(np.int16)))
+        self._trees = _node_arrays(forest.estimators_)
         self._compiled = None
         return self
 
     # ---------------------------------------------------------------- prediction
     def _compile(self):
-        """scikit-learn Tree objects rebuilt from the node arrays, or None if impossible."""
+        """scikit-learn Tree objects rebuilt from the node arrays, or False if impossible."""
         try:
-            from sklearn.tree._tree import Tree
-
-            ncls = len(self.classes)
-            probe = Tree(len(self.feature_names), np.array([ncls], np.intp), 1)
-            dtype = probe.__getstate__()["nodes"].dtype
-            compiled = []
-            for t in self._trees:
-                nodes = np.zeros(t["feature"].size, dtype=dtype)
-                nodes["left_child"] = t["left"]
-                nodes["right_child"] = t["right"]
-                nodes["feature"] = t["feature"]
-                nodes["threshold"] = t["threshold"]
-                nodes["n_node_samples"] = 1
-                nodes["weighted_n_node_samples"] = 1.0
-                values = np.zeros((t["feature"].size, 1, ncls))
-                leaf = t["vote"] >= 0
-                values[np.flatnonzero(leaf), 0, t["vote"][leaf]] = 1.0
-                depth = _tree_depth(t["left"], t["right"])
-                tree = Tree(len(self.feature_names), np.array([ncls], np.intp), 1)
-                tree.__setstate__({"max_depth": depth, "node_count": t["feature"].size,
-                                   "nodes": nodes, "values": values})
-                compiled.append(tree)
-            return compiled
+            return _compile_trees(self._trees, len(self.feature_names), len(self.classes))
         except Exception:  # pragma: no cover - depends on scikit-learn internals
             return False
 
@@ -434,182 +344,3 @@ def _default_model():
             array.flags.writeable = False
     model._compiled = model._compile()
     return model
-
-
-#: Largest uncompressed size of one array of a model file (a guard against zip bombs).
-_MAX_MEMBER_BYTES = 256 * 2**20
-_TREE_KEYS = {"feature": "i", "threshold": "f", "left": "i", "right": "i", "vote": "i"}
-_TREE_DTYPES = {"feature": np.int16, "threshold": np.float32, "left": np.int32,
-                "right": np.int32, "vote": np.int16}
-
-
-def _read_model_file(path):
-    """(header, trees) of a model file, every part validated; ValueError names the file."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except IsADirectoryError as exc:
-        raise ValueError(f"model file {path} is a directory, not a ccdbadpix forest "
-                         "model") from exc
-    if head != b"PK\x03\x04" or not zipfile.is_zipfile(path):
-        raise ValueError(f"model file {path} is not a ccdbadpix forest model: "
-                         f"{'it is empty' if not head else 'not an npz (zip) archive'}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            sizes = {info.filename: info.file_size for info in npz.zip.infolist()}
-            big = [name for name, size in sizes.items() if size > _MAX_MEMBER_BYTES]
-            if big:
-                raise _ModelError(f"member {big[0]} is larger than "
-                                  f"{_MAX_MEMBER_BYTES // 2**20} MiB")
-            header = _check_header(_member(npz, "header"))
-            trees = [{key: _member(npz, f"{key}_{k}") for key in _TREE_KEYS}
-                     for k in range(header["n_trees"])]
-    except _ModelError as exc:
-        raise ValueError(f"model file {path} is not a valid ccdbadpix forest model: "
-                         f"{exc}") from None
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError, zlib.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"model file {path} is not a readable ccdbadpix forest model "
-                         f"(damaged or truncated: {type(exc).__name__})") from None
-    ncls, nfeat = len(header["classes"]), len(header["feature_names"])
-    for k, tree in enumerate(trees):
-        try:
-            trees[k] = _check_tree(tree, ncls, nfeat)
-        except _ModelError as exc:
-            raise ValueError(f"model file {path} is not a valid ccdbadpix forest model: "
-                             f"tree {k}: {exc}") from None
-    return header, trees
-
-
-class _ModelError(Exception):
-    """What is wrong with a model file (turned into a ValueError naming the file)."""
-
-
-def _member(npz, name):
-    """One array of the archive; object (pickled) arrays are refused, never loaded."""
-    if f"{name}.npy" not in npz.zip.namelist():
-        raise _ModelError(f"the array {name!r} is missing")
-    try:
-        return npz[name]
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise _ModelError(f"the array {name!r} holds Python objects") from None
-        raise
-
-
-def _check_header(array):
-    """The JSON header as a dict with every field's type and range checked."""
-    if array.shape != () or array.dtype.kind != "U":
-        raise _ModelError("the header is not a text scalar")
-    try:
-        header = json.loads(str(array))
-    except json.JSONDecodeError:
-        raise _ModelError("the header is not valid JSON") from None
-    if not isinstance(header, dict) or header.get("format") != _FORMAT:
-        raise _ModelError(f"the header does not name the format {_FORMAT!r}")
-    version = header.get("version")
-    if type(version) is not int or version < 1:
-        raise _ModelError(f"the format version must be a positive integer, got {version!r}")
-    if version > _FORMAT_VERSION:
-        raise _ModelError(f"model format version {version}; this ccdbadpix reads up to "
-                          f"{_FORMAT_VERSION}")
-    for key, minimum in (("classes", 2), ("feature_names", 1)):
-        names = header.get(key)
-        if (not isinstance(names, list) or len(names) < minimum
-                or not all(isinstance(n, str) and n for n in names)
-                or len(set(names)) != len(names)):
-            raise _ModelError(f"{key} must be a list of at least {minimum} different "
-                              f"non-empty names, got {names!r}")
-    n_trees = header.get("n_trees")
-    if type(n_trees) is not int or not 1 <= n_trees <= 100_000:
-        raise _ModelError(f"n_trees must be a positive integer, got {n_trees!r}")
-    priors = header.get("train_priors", {})
-    if not isinstance(priors, dict) or not all(
-            k in header["classes"] and type(v) in (int, float) and 0 <= v <= 1
-            for k, v in priors.items()):
-        raise _ModelError("train_priors must map class names to fractions in [0, 1]")
-    for key in ("meta", "params"):
-        header.setdefault(key, {})
-        if not isinstance(header[key], dict):
-            raise _ModelError(f"{key} must be a JSON object")
-    header["train_priors"] = priors
-    return header
-
-
-def _check_tree(tree, ncls, nfeat):
-    """The node arrays of one tree, checked and cast to the stored dtypes."""
-    n = tree["feature"].shape[0] if tree["feature"].ndim == 1 else -1
-    for key, kind in _TREE_KEYS.items():
-        a = tree[key]
-        if a.ndim != 1 or a.shape[0] != n or n < 1:
-            raise _ModelError(f"{key} must be a non-empty 1-D array as long as feature")
-        if a.dtype.kind not in (kind + "u" if kind == "i" else kind):
-            raise _ModelError(f"{key} has dtype {a.dtype}, expected "
-                              f"{'integers' if kind == 'i' else 'floats'}")
-    out = {key: tree[key].astype(_TREE_DTYPES[key]) for key in _TREE_KEYS}
-    for key in _TREE_KEYS:
-        if not np.array_equal(out[key], tree[key], equal_nan=key == "threshold"):
-            raise _ModelError(f"{key} holds values outside {np.dtype(_TREE_DTYPES[key])}")
-    feature, left, right, vote = (out[k] for k in ("feature", "left", "right", "vote"))
-    leaf = left == -1
-    if not np.array_equal(leaf, right == -1):
-        raise _ModelError("a node has exactly one child")
-    inner = ~leaf
-    if not np.all((feature[leaf] == -2) & (vote[leaf] >= 0) & (vote[leaf] < ncls)):
-        raise _ModelError(f"a leaf has a feature, or a vote outside [0, {ncls - 1}]")
-    if not np.all((feature[inner] >= 0) & (feature[inner] < nfeat) & (vote[inner] == -1)):
-        raise _ModelError(f"an inner node has a vote, or a feature outside [0, {nfeat - 1}]")
-    if not np.isfinite(out["threshold"][inner]).all():
-        raise _ModelError("a split threshold is not finite")
-    index = np.flatnonzero(inner)
-    children = np.concatenate([left[inner], right[inner]])
-    parents = np.concatenate([index, index])
-    # every child comes after its parent (no cycle) and every node but the root is the
-    # child of exactly one node (connected, a tree)
-    if not np.all(children > parents) or children.max(initial=0) >= n:
-        raise _ModelError("a child index is out of range or not after its parent")
-    if not np.array_equal(np.bincount(children, minlength=n)[1:], np.ones(n - 1, np.int64)) \
-            or (n > 1 and leaf[0]):
-        raise _ModelError("the nodes do not form one tree (a node has no parent or two)")
-    return out
-
-
-def _float32_floor(threshold):
-    """The largest float32 at or below each threshold.
-
-    Features are float32, so ``x <= floor32(t)`` holds exactly when ``x <= t``: the
-    forest's split points lose nothing by being stored in half the space.
-    """
-    t = np.asarray(threshold, np.float64)
-    t32 = t.astype(np.float32)
-    above = t32.astype(np.float64) > t
-    t32[above] = np.nextafter(t32[above], np.float32(-np.inf))
-    return t32
-
-
-def _tree_depth(left, right):
-    """Depth of a tree given its child arrays (-1 at leaves)."""
-    depth, frontier = 0, np.array([0])
-    while True:
-        inner = frontier[left[frontier] >= 0]
-        if not inner.size:
-            return depth
-        frontier = np.concatenate([left[inner], right[inner]])
-        depth += 1
-
-
-def _apply_numpy(tree, x):
-    """Leaf index of every row of ``x`` by a vectorised walk down ``tree``."""
-    node = np.zeros(x.shape[0], np.int32)
-    active = np.arange(x.shape[0])
-    feature, threshold, left, right = (tree[k] for k in ("feature", "threshold", "left",
-                                                         "right"))
-    while active.size:
-        nd = node[active]
-        f = feature[nd]
-        go_left = x[active, f] <= threshold[nd]
-        nxt = np.where(go_left, left[nd], right[nd])
-        node[active] = nxt
-        active = active[feature[nxt] >= 0]
-    return node
