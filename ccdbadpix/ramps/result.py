@@ -159,21 +159,21 @@ class RampClassification:
 
     def plot_map(self, ax=None, **kwargs):
         """Detector map coloured by class (`ccdbadpix.plotting.plot_classification`)."""
-        from ccdbadpix.plotting.figures import plot_classification
+        from ccdbadpix.ramps.plotting import plot_classification
 
         return plot_classification(self, ax=ax, **kwargs)
 
     def plot_confidence(self, **kwargs):
         """Confidence map and per-class confidence histograms
         (`ccdbadpix.plotting.plot_confidence`)."""
-        from ccdbadpix.plotting.figures import plot_confidence
+        from ccdbadpix.ramps.plotting import plot_confidence
 
         return plot_confidence(self, **kwargs)
 
     def plot_ramps(self, **kwargs):
         """Example ramps of each class with their confidence
         (`ccdbadpix.plotting.plot_class_ramps`)."""
-        from ccdbadpix.plotting.figures import plot_class_ramps
+        from ccdbadpix.ramps.plotting import plot_class_ramps
 
         return plot_class_ramps(self, **kwargs)
 

@@ -1,4 +1,6 @@
-"""Figures: flagged pixels, the dark-current distribution, and ramp classifications.
+"""Figures of a ramp classification: the detector map coloured by class
+(`plot_classification`), the confidence (`plot_confidence`) and example ramps of each class
+(`plot_class_ramps`).
 
 matplotlib is an optional dependency (``pip install ccdbadpix[plot]``).
 """
@@ -6,162 +8,10 @@ matplotlib is an optional dependency (``pip install ccdbadpix[plot]``).
 import astropy.units as u
 import numpy as np
 
-from ccdbadpix.dq.flags import DQ
-from ccdbadpix.dq.mask import DQMask
 from ccdbadpix.utils._optional_deps import optional_import, pyplot
 
-__all__ = ["plot_class_ramps", "plot_classification", "plot_confidence",
-           "plot_dark_current_histogram", "plot_mask"]
+__all__ = ["plot_class_ramps", "plot_classification", "plot_confidence"]
 
-#: Drawing order (later on top) and colours of the flags shown by `plot_mask`.
-_CATEGORIES = (
-    ("OTHER_BAD_PIXEL", "cross neighbour / other", "0.6"),
-    ("UNRELIABLE_DARK", "unreliable dark", "tab:blue"),
-    ("WARM", "warm", "orange"),
-    ("DEAD", "dead", "black"),
-    ("TELEGRAPH", "telegraph", "tab:green"),
-    ("NONLINEAR", "non-linear", "tab:purple"),
-    ("HOT", "hot", "red"),
-    ("SATURATED", "saturated", "magenta"),
-)
-
-
-def _pyplot():
-    return pyplot()
-
-
-def plot_mask(mask, ax=None, *, title=None, marker_size=None):
-    """Map of the flagged pixels of a mask, coloured by flag, with counts.
-
-    Each flagged pixel is drawn as a dot (so that a few hot pixels stay visible
-    on a 4k x 4k detector), coloured by its most severe flag. The legend gives the
-    number of pixels carrying each flag, as `DQMask.counts` does (a saturated hot
-    pixel counts as hot and as saturated, and is drawn as saturated).
-
-    Parameters
-    ----------
-    mask : `~ccdbadpix.DQMask`
-        The mask to show.
-    ax : `matplotlib.axes.Axes`, optional
-        Axes to draw in; default: a new figure.
-    title : str, optional
-        Axes title.
-    marker_size : float, optional
-        Dot size in points^2; default scales with the image size.
-
-    Returns
-    -------
-    ax : `matplotlib.axes.Axes`
-
-    Examples
-    --------
-    >>> from ccdbadpix import DQ, DQMask
-    >>> from ccdbadpix.plotting import plot_mask
-    >>> ax = plot_mask(DQMask([[0, DQ.HOT], [DQ.WARM, 0]]), title="example")
-    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())
-    ['hot (1)', 'warm (1)']
-    """
-    if not isinstance(mask, DQMask):
-        raise TypeError(f"mask must be a DQMask, got {type(mask).__name__}")
-    plt = _pyplot()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 6))
-    ny, nx = mask.shape
-    size = marker_size if marker_size is not None else max(0.5, 4000.0 / max(ny, nx))
-    data = mask.data
-    drawn = np.zeros(mask.shape, dtype=bool)
-    for name, label, colour in reversed(_CATEGORIES):  # most severe first
-        flagged = (data & np.uint32(DQ[name])) != 0
-        sel = flagged & ~drawn
-        drawn |= sel
-        n = int(np.count_nonzero(flagged))  # as in mask.counts(), not only those drawn
-        if n:
-            y, x = np.nonzero(sel)
-            ax.scatter(x, y, s=size, c=colour, marker="s", linewidths=0,
-                       label=f"{label} ({n})")
-    rest = (data != 0) & ~drawn
-    if rest.any():
-        y, x = np.nonzero(rest)
-        ax.scatter(x, y, s=size, c="tab:brown", marker="s", linewidths=0,
-                   label=f"other flags ({int(rest.sum())})")
-    ax.set_xlim(-0.5, nx - 0.5)
-    ax.set_ylim(-0.5, ny - 0.5)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x [pixel]")
-    ax.set_ylabel("y [pixel]")
-    if title:
-        ax.set_title(title)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize="small", markerscale=max(1.0, 20.0 / size),
-                  framealpha=0.9)
-    return ax
-
-
-def plot_dark_current_histogram(rate, *, thresholds=None, ax=None, bins=200, title=None):
-    """Histogram of a dark-current map on a logarithmic axis, with thresholds.
-
-    Parameters
-    ----------
-    rate : `~astropy.units.Quantity`
-        Dark-current map (e.g. from `~ccdbadpix.measure_dark_current`).
-    thresholds : dict or sequence of `~astropy.units.Quantity`, optional
-        Thresholds to mark, as ``{"hot": 1 * u.electron / u.s, ...}`` or a list.
-    ax : `matplotlib.axes.Axes`, optional
-        Axes to draw in; default: a new figure.
-    bins : int, optional
-        Number of logarithmic bins.
-    title : str, optional
-        Axes title.
-
-    Returns
-    -------
-    ax : `matplotlib.axes.Axes`
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import astropy.units as u
-    >>> from ccdbadpix.plotting import plot_dark_current_histogram
-    >>> rate = np.random.default_rng(0).lognormal(-4, 1, (64, 64)) * u.electron / u.s
-    >>> ax = plot_dark_current_histogram(rate, thresholds={"hot": 1 * u.electron / u.s})
-    >>> ax.get_xscale()
-    'log'
-    """
-    if not isinstance(rate, u.Quantity):
-        raise TypeError("rate must be a Quantity (e.g. electron / s)")
-    plt = _pyplot()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
-    values = rate.value[np.isfinite(rate.value)]
-    positive = values[values > 0]
-    if positive.size == 0:
-        raise ValueError("rate has no positive finite values to histogram")
-    lo, hi = np.percentile(positive, 0.01), positive.max()
-    edges = np.logspace(np.log10(lo), np.log10(hi * 1.01), bins)
-    ax.hist(positive, bins=edges, histtype="stepfilled", color="0.7", edgecolor="0.3")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(f"dark current [{rate.unit.to_string()}]")
-    ax.set_ylabel("pixels")
-    if thresholds is not None:
-        items = thresholds.items() if isinstance(thresholds, dict) else (
-            (f"{t}", t) for t in thresholds)
-        for (label, value), colour in zip(items, ("red", "orange", "tab:blue", "tab:green"),
-                                          strict=False):
-            v = u.Quantity(value).to_value(rate.unit)
-            ax.axvline(v, color=colour, ls="--", label=f"{label}: {u.Quantity(value):g}")
-        ax.legend(fontsize="small")
-    n_nonpos = values.size - positive.size
-    if n_nonpos:
-        ax.text(0.02, 0.95, f"{n_nonpos} pixels <= 0 not shown", transform=ax.transAxes,
-                fontsize="small", va="top")
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-
-# ------------------------------------------------------------------ ramp classification
 
 #: Colours of the `classify_ramps` classes (``good`` is the light background).
 _CLASS_COLOURS = {
@@ -269,7 +119,7 @@ def plot_classification(result, ax=None, *, title=None, show_good=False, max_dis
     BoundaryNorm, ListedColormap = colors.BoundaryNorm, colors.ListedColormap
     Patch = optional_import("matplotlib.patches", "plotting").Patch
 
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(8.5, 6))
     classes = tuple(result.classes)
@@ -346,7 +196,7 @@ def plot_confidence(result, *, fig=None, bins=50, max_display=600):
     _check_result(result)
     if int(bins) < 1:
         raise ValueError(f"bins must be a positive integer, got {bins}")
-    plt = _pyplot()
+    plt = pyplot()
     if fig is None:
         fig = plt.figure(figsize=(13, 6))
     classes = tuple(result.classes)
@@ -452,7 +302,7 @@ def plot_class_ramps(result, *, n_per_class=4, seed=0, fig=None, classes=None,
         pick = np.sort(rng.choice(y.size, size=min(int(n_per_class), y.size), replace=False))
         chosen.append((name, y[pick], x[pick]))
     ncols = max(1, max(len(y) for _, y, _ in chosen))
-    plt = _pyplot()
+    plt = pyplot()
     if fig is None:
         fig = plt.figure(figsize=(2.7 * ncols + 0.9, 1.75 * len(classes) + 0.7))
     width, height = fig.get_size_inches()
