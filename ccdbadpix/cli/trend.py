@@ -12,26 +12,15 @@ from ccdbadpix.cli._args import (
     positive_int,
     quantity,
 )
+from ccdbadpix.cli._common import bit_map, mask_layout, save_figure
 
 __all__ = []
 
+#: Library parameters this command calls by another option than the common ones.
+OPTIONS = {"times": "--dates",
+           "mask_convention": "--convention, --bad-value, --bit-map or --file-convention",
+           "interval": None}
 _STAMP_HELP = "stamp size, e.g. 32x32 (default) or 64"
-
-
-def _bit_map(text):
-    """'1=DO_NOT_USE,1024=REFERENCE_PIXEL' -> {1: 'DO_NOT_USE', 1024: 'REFERENCE_PIXEL'}."""
-    out = {}
-    for part in text.split(","):
-        value, _, flags = part.partition("=")
-        try:
-            key = int(value.strip())
-        except ValueError:
-            raise ValueError(f"entry {part!r}: expected VALUE=FLAG, e.g. 1=DO_NOT_USE"
-                             ) from None
-        if not flags.strip():
-            raise ValueError(f"entry {part!r}: expected VALUE=FLAG, e.g. 1=DO_NOT_USE")
-        out[key] = [f.strip() for f in flags.split("+")]
-    return out
 
 
 def _convention_spec(text):
@@ -45,7 +34,7 @@ def _convention_spec(text):
         except ValueError:
             raise ValueError(f"convention {text!r}: expected value:N, e.g. value:1024") from None
     if kind == "bits":
-        return {"bit_map": _bit_map(rest)}
+        return {"bit_map": bit_map(rest)}
     raise ValueError(f"convention {text!r}: expected dq, bad, good, value:N or "
                      "bits:V=FLAG,V=FLAG")
 
@@ -79,25 +68,9 @@ def _thresholds(text):
     return thresholds
 
 
-def mask_layout(args):
-    """DQMask.read keywords from --convention, --bad-value or --bit-map (at most one)."""
-    chosen = [x for x in (args.convention, args.bad_value, args.bit_map) if x is not None]
-    if len(chosen) > 1:
-        raise ValueError("give at most one of --convention, --bad-value, --bit-map")
-    if args.convention:
-        return {"convention": args.convention}
-    if args.bad_value is not None:
-        return {"bad_value": args.bad_value}
-    if args.bit_map:
-        try:
-            return {"bit_map": _bit_map(args.bit_map)}
-        except ValueError as exc:
-            raise ValueError(f"--bit-map: {exc}") from None
-    return None
-
-
-def add_trend_parser(sub):
-    trend = sub.add_parser(
+def add_parser(subparsers):
+    """The ``trend`` subcommand and its options."""
+    trend = subparsers.add_parser(
         "trend", help="trend hot pixels over many epochs -> ECSV table, plots, cadence",
         description="Count the hot pixels of darks, rate maps or bad-pixel masks taken at "
         "many epochs, follow every pixel through time, fit the growth in pixels per month "
@@ -205,9 +178,8 @@ def _levels_match_kind(args, files, convention):
                          "choose the flags that count with --flags")
 
 
-def cmd_trend(args):
-    from ccdbadpix.cli.main import _save_figure
-
+def run(args):
+    """Trend the files, print the growth and cadences, write the table (fits, figures)."""
     stamp = _stamp(args.stamp)
     thresholds = _thresholds(args.thresholds) if args.thresholds is not None else None
     convention = _mask_convention(args)
@@ -220,10 +192,6 @@ def cmd_trend(args):
                   suffixes={"--output": {".ecsv"}, "--fits-output": {".ecsv"}})
     check_inputs([("FILES", f) for f in files])
     _levels_match_kind(args, files, convention)
-    times = "filename" if args.dates_from_names else args.dates
-    steps = args.steps.strip()
-    steps = ("auto" if steps == "auto" else None if steps.lower() == "none"
-             else [s.strip() for s in steps.split(",")])
     kwargs = {}
     if thresholds is not None:
         kwargs["thresholds"] = thresholds
@@ -232,30 +200,44 @@ def cmd_trend(args):
 
     from ccdbadpix.trend.trend import trend_hot_pixels
 
-    trend = trend_hot_pixels(files, times=times, steps=steps, gain=args.gain,
-                             unit=args.unit, mask_convention=convention,
+    trend = trend_hot_pixels(files, times="filename" if args.dates_from_names else args.dates,
+                             steps=_steps(args.steps), gain=args.gain, unit=args.unit,
+                             mask_convention=convention,
                              progress=False if args.no_progress else None, **kwargs)
-    kind = "masks" if trend.kind == "mask" else "dark-current maps"
-    print(f"{len(files)} {kind}")
-    summary = trend.summary(max_risk=args.max_risk, stamp_shape=stamp,
-                            n_stamps=args.n_stamps)
-    print(summary)
+    print(f"{len(files)} {'masks' if trend.kind == 'mask' else 'dark-current maps'}")
+    print(trend.summary(max_risk=args.max_risk, stamp_shape=stamp, n_stamps=args.n_stamps))
     written = [str(trend.write(args.output, overwrite=args.overwrite))]
     if args.fits_output:
-        from ccdbadpix.utils._files import _atomic_write
-
-        table = trend.fits
-        _atomic_write(args.fits_output, lambda tmp: table.write(tmp, format="ascii.ecsv",
-                                                                overwrite=True),
-                      args.overwrite)
+        _write_fits(trend, args.fits_output, args.overwrite)
         written.append(args.fits_output)
     if plots:
-        _save_figure(trend.plot(), plots[0], args.overwrite)
-        ax = trend.plot_risk(stamp_shape=stamp, n_stamps=args.n_stamps,
-                             max_risk=args.max_risk)
-        _save_figure(ax.figure, plots[1], args.overwrite, bbox_inches="tight")
-        ax = trend.plot_first_hot()
-        _save_figure(ax.figure, plots[2], args.overwrite, bbox_inches="tight")
+        _save_plots(trend, plots, stamp, args)
         written += plots
     print("wrote " + ", ".join(written))
     return 0
+
+
+def _steps(text):
+    """--steps: 'auto', 'none' (None) or comma-separated dates."""
+    text = text.strip()
+    if text == "auto":
+        return "auto"
+    return None if text.lower() == "none" else [s.strip() for s in text.split(",")]
+
+
+def _write_fits(trend, path, overwrite):
+    """The per-threshold fits as their own ECSV table, written atomically."""
+    from ccdbadpix.utils._files import _atomic_write
+
+    table = trend.fits
+    _atomic_write(path, lambda tmp: table.write(tmp, format="ascii.ecsv", overwrite=True),
+                  overwrite)
+
+
+def _save_plots(trend, plots, stamp, args):
+    """The counts, the risk and the first-hot map, as the three ``plots`` files."""
+    save_figure(trend.plot(), plots[0], args.overwrite)
+    ax = trend.plot_risk(stamp_shape=stamp, n_stamps=args.n_stamps, max_risk=args.max_risk)
+    save_figure(ax.figure, plots[1], args.overwrite, bbox_inches="tight")
+    ax = trend.plot_first_hot()
+    save_figure(ax.figure, plots[2], args.overwrite, bbox_inches="tight")
