@@ -178,30 +178,14 @@ def simulate_darks(shape=(512, 512), exposure_times=(90, 1000) * u.s, *,
                                        (nonproportional_fraction, "nonproportional_fraction")]]
     _check(sum(fr) < 1, f"hot, warm and nonproportional fractions must sum to < 1: {sum(fr)}")
 
-    rng = np.random.default_rng(_seed(seed))
-    npix = ny * nx
-    n_hot, n_warm, n_np = (round(f * npix) for f in fr)
-    i_hot = _nonadjacent(rng, (ny, nx), n_hot)
-    rest = np.ones(npix, bool)
-    rest[i_hot] = False
-    others = rng.choice(np.flatnonzero(rest), size=n_warm + n_np, replace=False)
-    i_warm, i_np = others[:n_warm], others[n_warm:]
-    rate = _lognormal_below(rng, dc, warm_thr, npix)
-    rate[i_hot] = _loguniform(rng, hot_lo, hot_hi, n_hot)
-    rate[i_warm] = _loguniform(rng, warm_lo, warm_hi, n_warm)
-    offset = np.zeros(npix)
-    offset[i_np] = _loguniform(rng, 20, 200, n_np) * (rn if rn > 0 else 1.0)
-    rate_map, offset = rate.reshape(ny, nx), offset.reshape(ny, nx)
+    rng = np.random.default_rng(_seed(seed))  # pixels first, then each dark's noise
+    rate_map, offset, nonprop = _draw_pixels(rng, (ny, nx), fr, (hot_lo, hot_hi),
+                                             (warm_lo, warm_hi), dc, warm_thr, rn)
     observed = _ipc(rate_map, alpha)
     hot = rate_map >= hot_thr
-    nonprop = np.zeros(npix, bool)
-    nonprop[i_np] = True
-
     darks, saturated = [], []
     for t in texp:
-        charge = _ipc(rng.poisson(rate_map * t) + offset, alpha)
-        charge += rn * rng.standard_normal((ny, nx))
-        data = np.minimum(b0 + charge / g, sat).astype(np.float32)
+        data = _expose(rng, rate_map, offset, t, g, rn, b0, sat, alpha)
         header = _header(seed, [
             ("IMAGETYP", "DARK", "simulated dark"), ("EXPTIME", float(t), "[s] exposure"),
             ("BUNIT", "adu", "data unit"), ("GAIN", g, "[electron/adu]"),
@@ -212,7 +196,35 @@ def simulate_darks(shape=(512, 512), exposure_times=(90, 1000) * u.s, *,
     return DarkSimulation(
         darks=darks, exposure_times=texp * u.s, rate=rate_map * _E_S,
         observed_rate=observed * _E_S, hot=hot, warm=(rate_map >= warm_thr) & ~hot,
-        ipc_lit=~hot & (observed >= hot_thr), nonproportional=nonprop.reshape(ny, nx),
+        ipc_lit=~hot & (observed >= hot_thr), nonproportional=nonprop,
         saturated=saturated, gain=g * u.electron / u.adu, read_noise=rn * u.electron,
         bias=b0 * u.adu, saturation=sat * u.adu, hot_threshold=hot_thr * _E_S,
         warm_threshold=warm_thr * _E_S, ipc_alpha=alpha)
+
+
+def _draw_pixels(rng, shape, fractions, hot_rate, warm_rate, dc, warm_thr, rn):
+    """Intrinsic rate map (electron/s), extra non-proportional charge map (electron) and
+    the non-proportional pixels: hot pixels first (no two 4-adjacent), then the others."""
+    npix = shape[0] * shape[1]
+    n_hot, n_warm, n_np = (round(f * npix) for f in fractions)
+    i_hot = _nonadjacent(rng, shape, n_hot)
+    rest = np.ones(npix, bool)
+    rest[i_hot] = False
+    others = rng.choice(np.flatnonzero(rest), size=n_warm + n_np, replace=False)
+    i_warm, i_np = others[:n_warm], others[n_warm:]
+    rate = _lognormal_below(rng, dc, warm_thr, npix)
+    rate[i_hot] = _loguniform(rng, *hot_rate, n_hot)
+    rate[i_warm] = _loguniform(rng, *warm_rate, n_warm)
+    offset = np.zeros(npix)
+    offset[i_np] = _loguniform(rng, 20, 200, n_np) * (rn if rn > 0 else 1.0)
+    nonprop = np.zeros(npix, bool)
+    nonprop[i_np] = True
+    return rate.reshape(shape), offset.reshape(shape), nonprop.reshape(shape)
+
+
+def _expose(rng, rate_map, offset, t, g, rn, b0, sat, alpha):
+    """One float32 dark of ``t`` s in adu: Poisson charge plus offset, IPC, read noise,
+    gain, bias, clipped at saturation."""
+    charge = _ipc(rng.poisson(rate_map * t) + offset, alpha)
+    charge += rn * rng.standard_normal(rate_map.shape)
+    return np.minimum(b0 + charge / g, sat).astype(np.float32)

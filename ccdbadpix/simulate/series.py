@@ -1,6 +1,7 @@
 """Hot-pixel trend simulator; public as `ccdbadpix.simulate.simulate_hot_pixel_series`."""
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from astropy import units as u
@@ -248,6 +249,39 @@ def simulate_hot_pixel_series(shape=(512, 512), n_epochs=37, *, start="2022-07-1
     """
     ny, nx = _shape(shape)
     seed = _seed(seed)
+    p = _check_series(n_epochs, start, interval, new_per_month, initial_hot, step_pixels,
+                      intermittent, amplitude, background, noise, heal_fraction, output,
+                      exposure_time, mask_threshold)
+    times, step_time, step_mjd = _epochs(p, step_time)
+    npix = ny * nx
+    fixed = p.n_init + p.n_step + p.n_int
+    _check(fixed <= npix, f"initial_hot + step_pixels + intermittent ({fixed}) exceed the "
+           f"{npix} pixels of the detector")
+
+    rng = np.random.default_rng(seed)  # pixels first, then the noise of each frame
+    px = _draw_pixels(rng, p, times, npix, step_mjd)
+    sim = HotPixelSeries(
+        frames=[], times=times, amplitude=px.amp.reshape(ny, nx) * _DN_S,
+        background=px.back.reshape(ny, nx) * _DN_S, onset=px.onset.reshape(ny, nx),
+        heal=px.heal.reshape(ny, nx), intermittent=px.inter.reshape(ny, nx),
+        intermittent_states=px.states, step=px.step.reshape(ny, nx), step_time=step_time,
+        new_per_month=p.new_rate, heal_per_month=px.n_heal / px.months,
+        amplitude_range=[p.lo, p.hi] * _DN_S, interval=p.dt * month, noise=p.sigma * _DN_S,
+        output=p.output, seed=seed)
+    stamps = times.copy()
+    stamps.precision = 0
+    for k, date in enumerate(stamps.isot):
+        rate = sim.true_rate(k).value
+        if p.sigma > 0:
+            rate = rate + p.sigma * rng.standard_normal((ny, nx))
+        sim.frames.append(_frame(rate, k, date, p, seed))
+    return sim
+
+
+def _check_series(n_epochs, start, interval, new_per_month, initial_hot, step_pixels,
+                  intermittent, amplitude, background, noise, heal_fraction, output,
+                  exposure_time, mask_threshold):
+    """The series parameters as plain numbers (month, DN/s, s), each checked."""
     n_epochs = _int(n_epochs, "n_epochs", 2)
     t_start = _time(start, "start")
     dt = _value(interval, month, "interval")
@@ -272,70 +306,67 @@ def simulate_hot_pixel_series(shape=(512, 512), n_epochs=37, *, start="2022-07-1
     _check(texp > 0, f"exposure_time must be > 0, got {texp} s")
     mthr = _value(mask_threshold, _DN_S, "mask_threshold")
     _check(mthr > 0, f"mask_threshold must be > 0, got {mthr} DN/s")
+    return SimpleNamespace(
+        n_epochs=n_epochs, t_start=t_start, dt=dt, new_rate=new_rate, n_init=n_init,
+        n_step=n_step, n_int=n_int, lo=lo, hi=hi, bg=bg, sigma=sigma, upper=upper,
+        heal_frac=heal_frac, output=output, texp=texp, mthr=mthr)
 
-    times = t_start + np.arange(n_epochs) * dt * month
-    tm = times.mjd
-    t0, t1, npix = tm[0], tm[-1], ny * nx
-    months = (t1 - t0) * u.day.to(month)
+
+def _epochs(p, step_time):
+    """The epoch times, and the step time (as a `~astropy.time.Time` and in MJD, or None)."""
+    times = p.t_start + np.arange(p.n_epochs) * p.dt * month
+    t0, t1 = times.mjd[0], times.mjd[-1]
     step_mjd = None
     if step_time is not None:
         step_time = _time(step_time, "step_time")
         step_mjd = step_time.mjd
         _check(t0 < step_mjd < t1, f"step_time must lie strictly between the first "
                f"({times[0].isot}) and the last ({times[-1].isot}) epoch, got {step_time.isot}")
-    _check(n_step == 0 or step_time is not None, "step_pixels > 0 needs a step_time")
-    fixed = n_init + n_step + n_int
-    _check(fixed <= npix, f"initial_hot + step_pixels + intermittent ({fixed}) exceed the "
-           f"{npix} pixels of the detector")
+    _check(p.n_step == 0 or step_time is not None, "step_pixels > 0 needs a step_time")
+    return times, step_time, step_mjd
 
-    rng = np.random.default_rng(seed)
-    n_new = int(rng.poisson(new_rate * months))
+
+def _draw_pixels(rng, p, times, npix, step_mjd):
+    """The hot-capable pixels: positions, amplitudes, onsets, heals, intermittent states;
+    and the normal pixels' background rates."""
+    tm = times.mjd
+    t0, t1 = tm[0], tm[-1]
+    months = (t1 - t0) * u.day.to(month)
+    fixed = p.n_init + p.n_step + p.n_int
+    n_new = int(rng.poisson(p.new_rate * months))
     _check(fixed + n_new <= npix, f"initial_hot + step_pixels + intermittent + new hot "
            f"pixels ({fixed} + {n_new} drawn from new_per_month) exceed the {npix} pixels")
     chosen = rng.choice(npix, size=fixed + n_new, replace=False)
-    i_init, i_new, i_step, i_int = np.split(chosen, np.cumsum([n_init, n_new, n_step]))
+    i_init, i_new, i_step, i_int = np.split(chosen, np.cumsum([p.n_init, n_new, p.n_step]))
     # rates rounded to float32 values, so that the float32 frames hold them exactly
-    back = _lognormal_below(rng, bg, upper, npix).astype(np.float32).astype(float)
+    back = _lognormal_below(rng, p.bg, p.upper, npix).astype(np.float32).astype(float)
     amp = np.full(npix, np.nan)
-    amp[chosen] = _loguniform(rng, lo, hi, chosen.size).astype(np.float32)
+    amp[chosen] = _loguniform(rng, p.lo, p.hi, chosen.size).astype(np.float32)
     onset, heal = np.full(npix, np.nan), np.full(npix, np.nan)
     onset[i_init], heal[i_init] = -np.inf, np.inf
-    n_heal = round(heal_frac * n_init)
+    n_heal = round(p.heal_frac * p.n_init)
     heal[i_init[:n_heal]] = _inside(rng, t0, t1, n_heal, tm)
     onset[i_new], heal[i_new] = _inside(rng, t0, t1, n_new, tm), np.inf
-    if n_step:
+    if p.n_step:
         onset[i_step], heal[i_step] = step_mjd, np.inf
     inter, step = np.zeros(npix, bool), np.zeros(npix, bool)
     inter[i_int], step[i_step] = True, True
-    i_int = np.flatnonzero(inter)  # rows of the states in flat order
-    states = rng.random((n_int, n_epochs)) < 0.5
+    states = rng.random((p.n_int, p.n_epochs)) < 0.5
+    return SimpleNamespace(back=back, amp=amp, onset=onset, heal=heal, inter=inter,
+                           step=step, states=states, n_heal=n_heal, months=months)
 
-    sim = HotPixelSeries(
-        frames=[], times=times, amplitude=amp.reshape(ny, nx) * _DN_S,
-        background=back.reshape(ny, nx) * _DN_S, onset=onset.reshape(ny, nx),
-        heal=heal.reshape(ny, nx), intermittent=inter.reshape(ny, nx),
-        intermittent_states=states, step=step.reshape(ny, nx), step_time=step_time,
-        new_per_month=new_rate, heal_per_month=n_heal / months,
-        amplitude_range=[lo, hi] * _DN_S, interval=dt * month, noise=sigma * _DN_S,
-        output=output, seed=seed)
-    stamps = times.copy()
-    stamps.precision = 0
-    for k, date in enumerate(stamps.isot):
-        rate = sim.true_rate(k).value
-        if sigma > 0:
-            rate = rate + sigma * rng.standard_normal((ny, nx))
-        cards = [("DATE-OBS", date, "epoch of the map (UTC)"), ("EPOCH", k, "epoch index"),
-                 ("SIMULATE", "ccdbadpix simulate_hot_pixel_series", "simulator")]
-        if output == "rate":
-            header = _header(seed, [*cards, ("BUNIT", "DN/s", "data unit")])
-            frame = CCDData(rate.astype(np.float32), unit=_DN_S, meta=header)
-        elif output == "dark":
-            header = _header(seed, [*cards, ("EXPTIME", texp, "[s] exposure"),
-                                    ("BUNIT", "DN", "data unit")])
-            frame = CCDData((rate * texp).astype(np.float32), unit=u.DN, meta=header)
-        else:
-            header = _header(seed, [*cards, ("HOTTHR", mthr, "[DN/s] flag threshold")])
-            dq = np.where(rate >= mthr, DQ.HOT | DQ.DO_NOT_USE, 0).astype(np.uint32)
-            frame = DQMask(dq, meta=header)
-        sim.frames.append(frame)
-    return sim
+
+def _frame(rate, k, date, p, seed):
+    """Epoch ``k``'s frame of the measured ``rate`` map, as ``p.output`` asks."""
+    cards = [("DATE-OBS", date, "epoch of the map (UTC)"), ("EPOCH", k, "epoch index"),
+             ("SIMULATE", "ccdbadpix simulate_hot_pixel_series", "simulator")]
+    if p.output == "rate":
+        header = _header(seed, [*cards, ("BUNIT", "DN/s", "data unit")])
+        return CCDData(rate.astype(np.float32), unit=_DN_S, meta=header)
+    if p.output == "dark":
+        header = _header(seed, [*cards, ("EXPTIME", p.texp, "[s] exposure"),
+                                ("BUNIT", "DN", "data unit")])
+        return CCDData((rate * p.texp).astype(np.float32), unit=u.DN, meta=header)
+    header = _header(seed, [*cards, ("HOTTHR", p.mthr, "[DN/s] flag threshold")])
+    dq = np.where(rate >= p.mthr, DQ.HOT | DQ.DO_NOT_USE, 0).astype(np.uint32)
+    return DQMask(dq, meta=header)
