@@ -64,20 +64,23 @@ def _int(text):
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
-def positive_int(text):
-    """argparse type: a whole number of at least 1."""
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+def int_at_least(minimum, what=None):
+    """argparse type: a whole number of at least ``minimum`` (``what`` names the range)."""
+    def parse(text):
+        value = _int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be {what or f'at least {minimum}'}, got {text}")
+        return value
+
+    parse.__name__ = "int"  # argparse's fallback message names the type
+    return parse
 
 
-def nonnegative_int(text):
-    """argparse type: a whole number of at least 0 (e.g. a random seed)."""
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative whole number, got {text}")
-    return value
+#: argparse type: a whole number of at least 1.
+positive_int = int_at_least(1)
+#: argparse type: a whole number of at least 0 (e.g. a random seed).
+nonnegative_int = int_at_least(0, "a non-negative whole number")
 
 
 def uint32(text):

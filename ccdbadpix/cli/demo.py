@@ -1,12 +1,11 @@
 """The ``ccdbadpix demo`` command: simulate a detector, run ccdbadpix on it, write the
 masks and figures and report recovery against the truth."""
 
-import argparse
 import time
 from pathlib import Path
 
 from ccdbadpix import __version__
-from ccdbadpix.cli._args import check_outputs, nonnegative_int, positive_int
+from ccdbadpix.cli._args import check_outputs, int_at_least, nonnegative_int
 from ccdbadpix.cli._common import save_figure, save_mask_plot
 
 __all__ = []
@@ -27,20 +26,13 @@ def add_parser(subparsers):
         "256 x 256); find and classify them; write the masks and figures; report recovery "
         "against the truth.")
     demo.add_argument("--out", default="ccdbadpix_demo", help="output folder")
-    demo.add_argument("--size", type=_demo_size, default=1024,
+    demo.add_argument("--size", type=int_at_least(16), default=1024,
                       help="detector size in pixels (at least 16; default 1024)")
     demo.add_argument("--seed", type=nonnegative_int, default=2026,
                       help="random seed (default 2026)")
     demo.add_argument("--overwrite", action="store_true", help="replace existing files")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     return demo
-
-
-def _demo_size(text):
-    value = positive_int(text)
-    if value < 16:
-        raise argparse.ArgumentTypeError(f"must be at least 16, got {text}")
-    return value
 
 
 def run(args):
