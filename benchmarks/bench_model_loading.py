@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np
 from _timing import best_time
 
-from ccdbadpix import classifier, classify_ramps
-from ccdbadpix.ramps.forest import RampClassifier
+from ccdbadpix import RampClassifier, classify_ramps
+from ccdbadpix.ramps import forest
 from ccdbadpix.simulate import simulate_ramps
 
 
@@ -53,7 +53,7 @@ def main():
     kw = dict(times=sim.times, gain=sim.gain, progress=False)
     classify_ramps(sim.data[:, :16, :16], model=loaded, **kw)  # warm the kernels
 
-    classifier._default_model.cache_clear()  # as in a new process
+    forest._default_model.cache_clear()  # as in a new process
     t0 = time.perf_counter()
     classify_ramps(sim.data, **kw)
     t_first = time.perf_counter() - t0
