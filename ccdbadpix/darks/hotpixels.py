@@ -178,17 +178,23 @@ def _warn_if_implausible(rate, hot, unmeasurable, work, thr):
     1 electron/s, and a few per cent of hot pixels at most; darks that still hold the
     bias, or a wrong exposure time, unit or gain, give far more.
     """
-    measurable = ~unmeasurable
-    n = int(np.count_nonzero(measurable))
-    fraction = np.count_nonzero(hot & measurable) / n
-    median = float(np.median(rate[measurable]))
+    n_bad = int(np.count_nonzero(unmeasurable))
+    n = rate.size - n_bad
+    n_hot = np.count_nonzero(hot) - (np.count_nonzero(hot & unmeasurable) if n_bad else 0)
+    fraction = n_hot / n
     limit = _IMPLAUSIBLE_MEDIAN.get(work, np.inf)
-    if fraction <= _IMPLAUSIBLE_HOT_FRACTION and median <= limit:
+    # the median is above the limit exactly when more than half the pixels are: a count
+    # (NaN, where unmeasurable, never counts), without copying and sorting the whole map;
+    # the median itself only for the message
+    with np.errstate(invalid="ignore"):
+        high = np.count_nonzero(rate > limit) > n / 2
+    if fraction <= _IMPLAUSIBLE_HOT_FRACTION and not high:
         return
+    median = float(np.median(rate[~unmeasurable]))
     unit = work.to_string()
     what = (f"{100 * fraction:.3g} % of the {n} measurable pixels are hot (threshold "
             f"{thr:.4g} {unit}, median dark current {median:.4g} {unit})")
-    if median > limit:
+    if high:
         what = (f"the median dark current, {median:.4g} {unit}, is far above any cooled "
                 f"detector's ({100 * fraction:.3g} % of the pixels are hot)")
     warnings.warn(
