@@ -6,6 +6,7 @@ five node arrays per tree. Everything read is checked before it is used (`_check
 """
 
 import json
+import math
 import zipfile
 import zlib
 
@@ -112,8 +113,24 @@ def _check_header(array):
         header.setdefault(key, {})
         if not isinstance(header[key], dict):
             raise _ModelError(f"{key} must be a JSON object")
+    _check_domain_meta(header["meta"].get("domain"))
     header["train_priors"] = priors
     return header
+
+
+def _check_domain_meta(domain):
+    """``meta["domain"]``, when present: name -> [low, high] of finite numbers, low <= high."""
+    if domain is None:
+        return
+    if not isinstance(domain, dict):
+        raise _ModelError("meta['domain'] must be a JSON object of name -> [low, high]")
+    for name, bounds in domain.items():
+        ok = (isinstance(bounds, list) and len(bounds) == 2
+              and all(type(b) in (int, float) and math.isfinite(b) for b in bounds)
+              and bounds[0] <= bounds[1])
+        if not ok:
+            raise _ModelError(f"meta['domain'][{name!r}] must be [low, high] with finite "
+                              f"low <= high, got {bounds!r}")
 
 
 def _check_tree(tree, ncls, nfeat):

@@ -9,6 +9,12 @@ from astropy import units as u
 
 from ccdbadpix.dq.flags import flags_to_value
 from ccdbadpix.dq.mask import DQMask
+from ccdbadpix.ramps._domain import (
+    falling_share,
+    outside_domain,
+    warn_if_falling,
+    warn_outside_domain,
+)
 from ccdbadpix.ramps._io import _load_ramps, _rate_threshold, _resolve_gain
 from ccdbadpix.ramps._kernel import FEATURE_NAMES
 from ccdbadpix.ramps._postprocess import _dq_map, _label, _provenance, _train_priors
@@ -132,13 +138,17 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
     rn, rn_eff, level_ref = _noise_and_level(r.cube, r.times, g, rn_given)
+    outside = outside_domain(model, r.times, rn, g)
+    warn_outside_domain(outside)
     params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model)
     if r.is_dask and not compute:
         return _run_dask(r.cube, params)
     layers, wrapped = _compute_layers(r, params, n_jobs, progress)
     settings = dict(gain=g, read_noise=rn, hot=hot, warm=warm, min_confidence=min_confidence,
-                    priors=priors, mapping=mapping)
-    return _assemble(r, layers, wrapped, model, classes, settings)
+                    priors=priors, mapping=mapping, outside=outside)
+    result = _assemble(r, layers, wrapped, model, classes, settings)
+    warn_if_falling(result.meta["FALLING"])
+    return result
 
 
 def _thresholds(r, hot_threshold, warm_threshold):
@@ -186,6 +196,7 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     n_wrapped = 0 if wrapped is None else int(np.count_nonzero(wrapped))
     header = _provenance(r, g, rn, hot, warm, model, settings["min_confidence"],
                          settings["priors"], labels, classes, layers[ncls + 3], n_wrapped)
+    _domain_cards(header, settings["outside"], falling_share(rate, rate_err, usable))
     return RampClassification(
         classes=classes, labels=labels, confidence=confidence, probabilities=probs,
         dq=DQMask._wrap(dq, header), dark_current=rate * u.electron / u.s,
@@ -194,6 +205,16 @@ def _assemble(r, layers, wrapped, model, classes, settings):
         settled=layers[ncls + 3] >= 1, jump_group=per_int[:, 0].astype(np.int16),
         jump_step=per_int[:, 1] * u.electron, cosmic_ray_vote=per_int[:, 2], meta=header,
         ramps=r)
+
+
+def _domain_cards(header, outside, falling):
+    """Record in ``header`` whether the cube is in the model's domain, and how many of its
+    ramps fall."""
+    header["DOMAIN"] = ("outside" if outside else "inside",
+                        "cube within the model's training domain?")
+    for note in outside:
+        header.add_history(f"outside the training domain: {note}")
+    header["FALLING"] = (round(float(falling), 6), "share of ramps falling (< -3 sigma)")
 
 
 def _check_model(model):

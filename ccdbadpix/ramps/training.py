@@ -21,18 +21,26 @@ from ccdbadpix.ramps.features import _noise_and_level
 from ccdbadpix.ramps.forest import RampClassifier
 from ccdbadpix.simulate.ramps import PIXEL_CLASSES, simulate_ramps
 
-__all__ = ["random_detector_settings", "simulate_training_set", "train_default_model"]
+__all__ = ["TRAINING_RANGES", "random_detector_settings", "simulate_training_set",
+           "train_default_model", "training_domain"]
 
 #: The classes a straight-line ramp can have; they are merged into ``good`` for training,
 #: since ``classify_ramps`` splits them by dark current, not by shape.
 LINEAR_CLASSES = ("good", "hot", "warm")
 
 
+#: The ranges the detectors of the training set are drawn from (log-uniformly): what the
+#: default model has seen. Recorded in the model's ``meta["domain"]``; `classify_ramps`
+#: warns about data outside them.
+TRAINING_RANGES = {"ngroups": (5, 200), "group_time_s": (0.5, 30.0),
+                   "read_noise_e": (3.0, 40.0), "gain_e_per_dn": (0.5, 5.0)}
+
+
 def _logu(rng, lo, hi):
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def random_detector_settings(rng, ngroups_range=(5, 200)):
+def random_detector_settings(rng, ngroups_range=TRAINING_RANGES["ngroups"]):
     """Keyword arguments of `simulate_ramps` for one randomly drawn detector.
 
     Parameters
@@ -57,8 +65,8 @@ def random_detector_settings(rng, ngroups_range=(5, 200)):
     bias = rng.uniform(1000, 20000)
     spread = _logu(rng, 30, 1500)
     hot = _logu(rng, 0.3, 3)
-    gain = _logu(rng, 0.5, 5)
-    read_noise = _logu(rng, 3, 40)
+    gain = _logu(rng, *TRAINING_RANGES["gain_e_per_dn"])
+    read_noise = _logu(rng, *TRAINING_RANGES["read_noise_e"])
     saturation = min(bias + 4 * spread + rng.uniform(15000, 50000), 65535)
     # strongly curved ramps up to half the charge headroom (very hot pixels filling up)
     nl_max = max(400.0, 0.5 * (saturation - bias - 4 * spread) * gain / read_noise)
@@ -72,7 +80,7 @@ def random_detector_settings(rng, ngroups_range=(5, 200)):
         "dead": (rng.uniform(0.0, 0.05), rng.uniform(0.1, 0.3)),
     }
     return dict(
-        ngroups=ngroups, group_time=_logu(rng, 0.5, 30) * u.s,
+        ngroups=ngroups, group_time=_logu(rng, *TRAINING_RANGES["group_time_s"]) * u.s,
         gain=gain * u.electron / u.DN, read_noise=read_noise * u.electron, bias=bias * u.DN,
         bias_spread=spread * u.DN, saturation=saturation * u.DN,
         dark_current=_logu(rng, 0.001, 0.03) * hot / 1.0 * u.electron / u.s,
@@ -82,7 +90,8 @@ def random_detector_settings(rng, ngroups_range=(5, 200)):
 
 
 def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0.02,
-                          good_per_detector=100, ngroups_range=(5, 200), progress=False):
+                          good_per_detector=100, ngroups_range=TRAINING_RANGES["ngroups"],
+                          progress=False):
     """Features and labels from many randomly drawn simulated detectors.
 
     Each detector gets `random_detector_settings`, ``fraction`` of its pixels in each
@@ -165,6 +174,32 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
     return np.concatenate(xs), np.concatenate(ys), priors
 
 
+def training_domain(ngroups_range=None):
+    """The ranges of the training set, as a model records them in ``meta["domain"]``.
+
+    Parameters
+    ----------
+    ngroups_range : tuple of int, optional
+        The range of the number of groups, if not the default one.
+
+    Returns
+    -------
+    dict
+        Name -> [low, high] (``ngroups``, ``group_time_s``, ``read_noise_e``,
+        ``gain_e_per_dn``).
+
+    Examples
+    --------
+    >>> from ccdbadpix.ramps.training import training_domain
+    >>> training_domain()["ngroups"]
+    [5, 200]
+    """
+    ranges = dict(TRAINING_RANGES)
+    if ngroups_range is not None:
+        ranges["ngroups"] = tuple(ngroups_range)
+    return {name: [lo, hi] for name, (lo, hi) in ranges.items()}
+
+
 def train_default_model(n_detectors=150, *, seed=0, n_estimators=48, min_samples_leaf=4,
                         max_depth=24, class_weight=None, progress=False, **kwargs):
     """Train a model the way the shipped default was trained.
@@ -202,7 +237,8 @@ def train_default_model(n_detectors=150, *, seed=0, n_estimators=48, min_samples
     model.fit(x, y)
     model.meta = {"name": "ccdbadpix default", "n_detectors": n_detectors, "seed": seed,
                   "n_samples": int(y.size), "class_priors": priors,
-                  "feature_names": list(FEATURE_NAMES)}
+                  "feature_names": list(FEATURE_NAMES),
+                  "domain": training_domain(kwargs.get("ngroups_range"))}
     return model
 
 

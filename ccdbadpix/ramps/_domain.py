@@ -1,0 +1,94 @@
+"""Whether a cube is one the classifier can speak about: the model's training domain, and
+ramps that fall instead of rising.
+
+A forest only knows the detectors it was trained on. The default model records the
+ranges of its training set (``meta["domain"]``: groups, group time, read noise, gain);
+a cube outside them is classified all the same, with a warning and a note in the
+result's header, because its shape classes are not to be trusted (three reads cannot
+tell a dead pixel or a telegraph pixel from noise). Raw data from controllers whose
+output falls as charge accumulates make every ramp fall; that is said too.
+"""
+
+import warnings
+
+import numpy as np
+from astropy.utils.exceptions import AstropyUserWarning
+
+__all__ = []
+
+#: What each recorded range measures, and its unit, for messages.
+_QUANTITIES = {"ngroups": ("groups per integration", ""),
+               "group_time_s": ("group time", " s"),
+               "read_noise_e": ("read noise", " electron"),
+               "gain_e_per_dn": ("gain", " electron/DN")}
+#: Continuous quantities (group time, read noise, gain) count as inside up to this factor
+#: beyond their range: the training draws them log-uniformly, so its edges are soft; the
+#: number of groups has no such margin.
+_MARGIN = 1.25
+#: Share of the finite ramps that must fall significantly to call the cube inverted.
+_FALLING_SHARE = 0.5
+_FALLING_SIGMA = 3.0
+
+
+def outside_domain(model, times, read_noise, gain):
+    """Notes on where a cube lies outside the model's training domain ([] if inside).
+
+    Parameters
+    ----------
+    model : `~ccdbadpix.RampClassifier`
+        Its ``meta["domain"]`` (validated when the model was read) gives the ranges; a
+        model without one has no known domain.
+    times : `~numpy.ndarray`
+        Group times (s).
+    read_noise, gain : float
+        electron and electron/DN.
+    """
+    domain = model.meta.get("domain") or {}
+    dt = np.diff(times)
+    values = {"ngroups": times.size, "group_time_s": float(np.median(dt)),
+              "read_noise_e": read_noise, "gain_e_per_dn": gain}
+    notes = []
+    for name, (low, high) in domain.items():
+        if name not in values:
+            continue
+        what, unit = _QUANTITIES[name]
+        value = values[name]
+        margin = 1.0 if name == "ngroups" else _MARGIN
+        if not low / margin <= value <= high * margin:
+            side = "below" if value < low else "above"
+            notes.append(f"{what} {value:.3g}{unit} is {side} the {low:g}-{high:g}{unit} "
+                         "the model was trained on")
+    return notes
+
+
+def warn_outside_domain(notes):
+    """One warning for all the ways the cube is outside the training domain."""
+    if not notes:
+        return
+    warnings.warn(
+        "classify_ramps: " + "; ".join(notes) + ". The shape classes (dead, telegraph, "
+        "nonlinear, cosmic_ray, decreasing, saturated) are not reliable outside that "
+        "domain; the dark current and its error (dark_current, dark_current_err) are.",
+        AstropyUserWarning, stacklevel=3)
+
+
+def falling_share(rate, rate_err, usable):
+    """Share of the usable ramps whose dark current is significantly negative."""
+    n = int(np.count_nonzero(usable))
+    if n == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        falling = usable & (rate < -_FALLING_SIGMA * rate_err)
+    return np.count_nonzero(falling) / n
+
+
+def warn_if_falling(share):
+    """Warn when most ramps fall: the output likely decreases as charge accumulates."""
+    if share <= _FALLING_SHARE:
+        return
+    warnings.warn(
+        f"classify_ramps: {100 * share:.0f} % of the ramps fall significantly. The "
+        "detector's output probably decreases as charge accumulates (common in raw "
+        "H4RG laboratory data): classify the negated cube (e.g. -cube, or "
+        "cube.max() - cube) so that charge counts upwards.", AstropyUserWarning,
+        stacklevel=3)
