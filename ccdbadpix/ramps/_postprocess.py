@@ -79,17 +79,33 @@ def _apply_priors(probs, classes, priors, train_priors):
     return out.astype(np.float32)
 
 
-def _dq_map(labels, classes, mapping, finite, rate, hot, warm):
-    """DQ values per label; a cosmic-ray-hit pixel keeps the flags of its dark current."""
+#: Labels whose flags say nothing of the dark current: the dark-current split itself
+#: (good, warm, hot), a pixel that does not integrate (dead), one already HOT (saturated).
+_NO_DARK_CURRENT_FLAGS = ("good", "warm", "hot", "dead", "saturated")
+
+
+def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z):
+    """DQ values per label, plus the flags of the dark current whatever the shape label.
+
+    A pixel labelled by its shape (nonlinear, telegraph, cosmic_ray, decreasing,
+    uncertain) also carries the ``hot`` flags (HOT|DO_NOT_USE) when its dark current is
+    significantly at or above ``hot``: ``rate - z * rate_err >= hot``, a one-sided test
+    with ``z`` standard errors; the ``warm`` flags likewise for the warm band. A
+    decelerating hot pixel is then HOT|NONLINEAR|DO_NOT_USE, and a cosmic-ray hit of
+    ordinary dark current gets nothing.
+    """
     dq = np.zeros(labels.shape, np.uint32)
     for code, name in enumerate(classes):
         value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
         if value:
             dq[labels == code] |= np.uint32(value)
-    hit = labels == classes.index("cosmic_ray")
+    shaped = finite & ~np.isin(labels, [classes.index(c) for c in _NO_DARK_CURRENT_FLAGS
+                                        if c in classes])
+    with np.errstate(invalid="ignore"):
+        low_bound = rate - np.float32(z) * rate_err
     for name, low, high in (("hot", hot, np.inf), ("warm", warm, hot)):
         value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
-        dq[hit & (rate >= low) & (rate < high)] |= np.uint32(value)
+        dq[shaped & (low_bound >= low) & (low_bound < high)] |= np.uint32(value)
     dq[~finite] |= np.uint32(flags_to_value(_NONFINITE_FLAGS))
     return dq
 

@@ -6,6 +6,7 @@ from types import MappingProxyType
 
 import numpy as np
 from astropy import units as u
+from scipy.special import ndtri
 
 from ccdbadpix.dq.flags import flags_to_value
 from ccdbadpix.dq.mask import DQMask
@@ -30,8 +31,9 @@ __all__ = ["DEFAULT_DQ_MAPPING", "classify_ramps"]
 
 #: DQ flags set for each class by `classify_ramps`. ``cosmic_ray`` is an event, not a
 #: persistent defect, so it sets nothing of its own (hits are reported in
-#: ``cosmic_rays``); a hit pixel whose jump-corrected dark current is above a threshold
-#: still gets the ``hot`` or ``warm`` flags.
+#: ``cosmic_rays``). Every pixel labelled by its shape (cosmic_ray included) also gets the
+#: ``hot`` or ``warm`` flags when its jump-corrected dark current is significantly above
+#: the threshold (``significance=``).
 DEFAULT_DQ_MAPPING = MappingProxyType({
     "good": (), "hot": ("HOT", "DO_NOT_USE"), "warm": ("WARM",),
     "dead": ("DEAD", "DO_NOT_USE"), "telegraph": ("TELEGRAPH", "DO_NOT_USE"),
@@ -45,7 +47,7 @@ _TILE_BYTES = 16_000_000  # float32 ramps per tile of in-memory and FITS input
 def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=None,
                    hot_threshold=1 * u.electron / u.s, warm_threshold=0.1 * u.electron / u.s,
                    model=None, min_confidence=0.5, priors=None, unit=None, dq_mapping=None,
-                   n_jobs=2, progress=None, compute=True):
+                   n_jobs=2, progress=None, compute=True, significance=0.001):
     """Classify every pixel of an up-the-ramp dark cube, with a confidence per pixel.
 
     Each pixel's ramp is described by physical, noise-normalised features (see
@@ -79,6 +81,12 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     min_confidence : float, optional
         Pixels whose best class has a lower probability are labelled ``uncertain``;
         in [0, 1].
+    significance : float, optional
+        One-sided false-alarm probability of the dark-current flags of pixels labelled
+        by their shape (nonlinear, telegraph, cosmic_ray, decreasing, uncertain): such a
+        pixel also carries HOT|DO_NOT_USE (WARM) when its dark current exceeds the hot
+        (warm) threshold by more than ``ndtri(1 - significance)`` of its standard
+        errors; 0.001 (3.1 sigma) by default, in (0, 0.5].
     priors : dict, optional
         New prior probability per class name, e.g. ``{"telegraph": 0.01}``: the vote
         fractions are updated as in MaxiMask, ``p' = p / (p + F (1 - p))`` with
@@ -128,6 +136,7 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     r = _load_ramps(ramps, times=times, group_time=group_time, gain=gain, unit=unit)
     g, hot, warm = _thresholds(r, hot_threshold, warm_threshold)
     min_confidence = _real(min_confidence, "min_confidence", low=0, high=1)
+    significance = _real(significance, "significance", low=0, high=0.5, low_open=True)
     n_jobs = _integer(n_jobs, "n_jobs", 1)
     progress = _boolean(progress, "progress", allow_none=True)
     compute = _boolean(compute, "compute")
@@ -145,7 +154,8 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         return _run_dask(r.cube, params)
     layers, wrapped = _compute_layers(r, params, n_jobs, progress)
     settings = dict(gain=g, read_noise=rn, hot=hot, warm=warm, min_confidence=min_confidence,
-                    priors=priors, mapping=mapping, outside=outside)
+                    priors=priors, mapping=mapping, outside=outside,
+                    significance=significance)
     result = _assemble(r, layers, wrapped, model, classes, settings)
     warn_if_falling(result.meta["FALLING"])
     return result
@@ -191,12 +201,15 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     hot, warm, g, rn = settings["hot"], settings["warm"], settings["gain"], settings["read_noise"]
     probs, labels, confidence = _label(layers, usable, model, classes, settings["priors"],
                                        hot, warm, settings["min_confidence"])
-    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, hot, warm)
+    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm,
+                 ndtri(1 - settings["significance"]))
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(r.cube.shape[0], 3, *r.shape)
     n_wrapped = 0 if wrapped is None else int(np.count_nonzero(wrapped))
     header = _provenance(r, g, rn, hot, warm, model, settings["min_confidence"],
                          settings["priors"], labels, classes, layers[ncls + 3], n_wrapped)
     _domain_cards(header, settings["outside"], falling_share(rate, rate_err, usable))
+    header["SIGLEVEL"] = (float(settings["significance"]),
+                          "false-alarm prob. of dark-current flags on shapes")
     return RampClassification(
         classes=classes, labels=labels, confidence=confidence, probabilities=probs,
         dq=DQMask._wrap(dq, header), dark_current=rate * u.electron / u.s,

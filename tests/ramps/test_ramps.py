@@ -5,7 +5,7 @@ import pytest
 from astropy import units as u
 from astropy.io import fits
 from astropy.nddata import CCDData
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from ccdbadpix import DQ, RampClassifier, classify_ramps, ramp_features
 from ccdbadpix.simulate import PIXEL_CLASSES, simulate_ramps
@@ -152,13 +152,40 @@ def test_dq_mapping(default_result):
     assert np.all(dq[res.mask("hot")] == DQ.HOT | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("warm")] == DQ.WARM)
     assert np.all(dq[res.mask("dead")] == DQ.DEAD | DQ.DO_NOT_USE)
-    assert np.all(dq[res.mask("telegraph")] == DQ.TELEGRAPH | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("saturated")] == DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
+    assert np.all(dq[res.mask("good")] == 0)
+    # shape labels: their own flags, plus those of a significant dark current
+    low = (res.dark_current - ndtri(0.999) * res.dark_current_err).value
+    hot, warm = low >= 1, (low >= 0.1) & (low < 1)
+    dark = np.where(hot, DQ.HOT | DQ.DO_NOT_USE, np.where(warm, DQ.WARM, 0))
+    for name, own in (("telegraph", DQ.TELEGRAPH | DQ.DO_NOT_USE),
+                      ("nonlinear", DQ.NONLINEAR | DQ.DO_NOT_USE),
+                      ("decreasing", DQ.OTHER_BAD_PIXEL | DQ.DO_NOT_USE), ("cosmic_ray", 0)):
+        sel = res.mask(name)
+        assert sel.sum() > 0
+        np.testing.assert_array_equal(dq[sel], own | dark[sel], err_msg=name)
     hit = res.mask("cosmic_ray")
     quiet_hit = hit & (res.dark_current.value < 0.1)
     assert quiet_hit.sum() > 0 and np.all(dq[quiet_hit] == 0)
-    assert np.all(dq[hit & (res.dark_current.value >= 1)] == DQ.HOT | DQ.DO_NOT_USE)
-    assert np.all(dq[res.mask("good")] == 0)
+    assert np.all(dq[hit & hot] == DQ.HOT | DQ.DO_NOT_USE)
+
+
+def test_decelerating_hot_pixels_keep_hot():
+    """A hot pixel whose ramp bends over (labelled nonlinear) is HOT|NONLINEAR|DO_NOT_USE;
+    noise alone never makes a shape-labelled pixel hot."""
+    sim = simulate_ramps((64, 64), ngroups=40, fractions={"nonlinear": 0.05}, seed=31)
+    res = _classify(sim)
+    nonlin = res.mask("nonlinear") & (sim.labels == sim.classes.index("nonlinear"))
+    assert nonlin.sum() >= 100
+    z = ((res.dark_current - 1 * u.electron / u.s) / res.dark_current_err).value
+    strong, weak = nonlin & (z > 4), nonlin & (z < 2)
+    assert strong.sum() > 10 and weak.sum() > 10
+    flags = res.dq.data
+    assert np.all(flags[strong] == DQ.HOT | DQ.NONLINEAR | DQ.DO_NOT_USE)
+    assert not np.any(flags[weak] & DQ.HOT)
+    with pytest.raises(ValueError, match="significance"):
+        _classify(sim, significance=0.7)
+    assert res.meta["SIGLEVEL"] == 0.001
 
 
 def test_cosmic_rays_reported_as_events(default_sim, default_result):
