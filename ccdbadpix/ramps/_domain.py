@@ -61,15 +61,27 @@ def outside_domain(model, times, read_noise, gain):
     return notes
 
 
-def warn_outside_domain(notes):
+def too_few_groups(model, times):
+    """True when the cube has fewer groups than the model was trained on: too few reads
+    to tell a shape (dead, telegraph...) from noise, so the shape classifier is not run."""
+    low = (model.meta.get("domain") or {}).get("ngroups", [0, 0])[0]
+    return times.size < low
+
+
+def warn_outside_domain(notes, shapes=True, significance=None):
     """One warning for all the ways the cube is outside the training domain."""
     if not notes:
         return
-    warnings.warn(
-        "classify_ramps: " + "; ".join(notes) + ". The shape classes (dead, telegraph, "
-        "nonlinear, cosmic_ray, decreasing, saturated) are not reliable outside that "
-        "domain; the dark current and its error (dark_current, dark_current_err) are.",
-        AstropyUserWarning, stacklevel=3)
+    if shapes:
+        what = ("The shape classes (dead, telegraph, nonlinear, cosmic_ray, decreasing, "
+                "saturated) are not reliable outside that domain; the dark current and its "
+                "error (dark_current, dark_current_err) are.")
+    else:
+        what = ("Too few groups to tell a shape from noise: the shape classifier is not "
+                "run, and pixels are good, warm or hot by the significance of their dark "
+                f"current only (one-sided, significance={significance:g}).")
+    warnings.warn("classify_ramps: " + "; ".join(notes) + ". " + what, AstropyUserWarning,
+                  stacklevel=3)
 
 
 def falling_share(rate, rate_err, usable):

@@ -22,8 +22,12 @@ _LINEAR = ("good", "hot", "warm")
 _NONFINITE_FLAGS = ("DO_NOT_USE", "OTHER_BAD_PIXEL")
 
 
-def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm):
-    """Output probabilities: the model's linear votes shared out by dark current."""
+def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z=0.0):
+    """Output probabilities: the model's linear votes shared out by dark current.
+
+    The share above a threshold is ``ndtr((rate - threshold) / err - z)``: with ``z > 0``
+    a pixel is hot (warm) only when its dark current is ``z`` errors above the threshold.
+    """
     out = np.zeros((len(classes), *rate.shape), np.float32)
     linear = np.zeros(rate.shape, np.float32)
     for j, name in enumerate(model_classes):
@@ -32,8 +36,8 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm):
         else:
             out[classes.index(name)] = probs[j]
     err = np.maximum(rate_err, 1e-12)
-    above_warm = ndtr((rate - warm) / err).astype(np.float32)
-    above_hot = ndtr((rate - hot) / err).astype(np.float32)
+    above_warm = ndtr((rate - warm) / err - z).astype(np.float32)
+    above_hot = ndtr((rate - hot) / err - z).astype(np.float32)
     out[classes.index("good")] = linear * (1 - above_warm)
     out[classes.index("warm")] = linear * (above_warm - above_hot)
     out[classes.index("hot")] = linear * above_hot
@@ -110,16 +114,22 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z):
     return dq
 
 
-def _label(layers, usable, model, classes, priors, hot, warm, min_confidence):
+def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, shapes_z=None):
     """Probabilities, labels and confidence of every pixel from the tile layers.
 
     ``classes`` are the output classes, ``uncertain`` last: the label of pixels whose
-    best probability is below ``min_confidence`` and of the ramps not ``usable``.
+    best probability is below ``min_confidence`` and of the ramps not ``usable``. With
+    ``shapes_z`` (a number of standard errors) the forest's votes are set aside: every
+    ramp is a straight line, good, warm or hot by the significance of its dark current.
     """
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]
-    probs = _split_linear(layers[:ncls], classes[:-1], model.classes, rate, rate_err, hot,
-                          warm)
+    votes, z = layers[:ncls], 0.0
+    if shapes_z is not None:
+        votes = np.zeros_like(votes)
+        votes[model.classes.index("good")] = 1
+        z = shapes_z
+    probs = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot, warm, z)
     probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
     best = probs.argmax(0)
     confidence = np.take_along_axis(probs, best[None], 0)[0]

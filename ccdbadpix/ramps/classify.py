@@ -13,6 +13,7 @@ from ccdbadpix.dq.mask import DQMask
 from ccdbadpix.ramps._domain import (
     falling_share,
     outside_domain,
+    too_few_groups,
     warn_if_falling,
     warn_outside_domain,
 )
@@ -86,7 +87,9 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         by their shape (nonlinear, telegraph, cosmic_ray, decreasing, uncertain): such a
         pixel also carries HOT|DO_NOT_USE (WARM) when its dark current exceeds the hot
         (warm) threshold by more than ``ndtri(1 - significance)`` of its standard
-        errors; 0.001 (3.1 sigma) by default, in (0, 0.5].
+        errors; 0.001 (3.1 sigma) by default, in (0, 0.5]. With fewer groups than the
+        model was trained on, the forest is not run and every pixel is good, warm or hot
+        by this test alone (header ``SHAPES = F``, with a warning).
     priors : dict, optional
         New prior probability per class name, e.g. ``{"telegraph": 0.01}``: the vote
         fractions are updated as in MaxiMask, ``p' = p / (p + F (1 - p))`` with
@@ -148,14 +151,15 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
 
     rn, rn_eff, level_ref = _noise_and_level(r.cube, r.times, g, rn_given)
     outside = outside_domain(model, r.times, rn, g)
-    warn_outside_domain(outside)
+    shapes = not too_few_groups(model, r.times)
+    warn_outside_domain(outside, shapes, significance)
     params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model)
     if r.is_dask and not compute:
         return _run_dask(r.cube, params)
     layers, wrapped = _compute_layers(r, params, n_jobs, progress)
     settings = dict(gain=g, read_noise=rn, hot=hot, warm=warm, min_confidence=min_confidence,
                     priors=priors, mapping=mapping, outside=outside,
-                    significance=significance)
+                    significance=significance, shapes=shapes)
     result = _assemble(r, layers, wrapped, model, classes, settings)
     warn_if_falling(result.meta["FALLING"])
     return result
@@ -199,17 +203,21 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     # ramps whose integer counter wrapped are as unusable as non-finite ones
     usable = finite if wrapped is None else finite & ~wrapped
     hot, warm, g, rn = settings["hot"], settings["warm"], settings["gain"], settings["read_noise"]
+    z = ndtri(1 - settings["significance"])
     probs, labels, confidence = _label(layers, usable, model, classes, settings["priors"],
-                                       hot, warm, settings["min_confidence"])
-    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm,
-                 ndtri(1 - settings["significance"]))
+                                       hot, warm, settings["min_confidence"],
+                                       None if settings["shapes"] else z)
+    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, z)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(r.cube.shape[0], 3, *r.shape)
+    if not settings["shapes"]:
+        per_int[:, 2] = 0  # no cosmic-ray votes without the shape classifier
     n_wrapped = 0 if wrapped is None else int(np.count_nonzero(wrapped))
     header = _provenance(r, g, rn, hot, warm, model, settings["min_confidence"],
                          settings["priors"], labels, classes, layers[ncls + 3], n_wrapped)
     _domain_cards(header, settings["outside"], falling_share(rate, rate_err, usable))
     header["SIGLEVEL"] = (float(settings["significance"]),
-                          "false-alarm prob. of dark-current flags on shapes")
+                          "false-alarm prob. of dark-current flags")
+    header["SHAPES"] = (bool(settings["shapes"]), "shape classifier run (enough groups)")
     return RampClassification(
         classes=classes, labels=labels, confidence=confidence, probabilities=probs,
         dq=DQMask._wrap(dq, header), dark_current=rate * u.electron / u.s,

@@ -40,6 +40,28 @@ def test_three_reads_warn_and_are_recorded():
     assert any("groups per integration 3" in h for h in res.meta["HISTORY"])
 
 
+def test_three_reads_fall_back_to_dark_current_significance():
+    """Below the training domain the forest is not run: no dead, telegraph or cosmic-ray
+    label from three reads; hot only where the dark current is significantly hot."""
+    sim = simulate_ramps((128, 128), ngroups=3, fractions={"hot": 0.02}, seed=7)
+    with pytest.warns(AstropyUserWarning, match="shape classifier is not run"):
+        res = _classify(sim)
+    assert res.meta["SHAPES"] is False
+    names = {res.classes[c] for c in np.unique(res.labels)}
+    assert names <= {"good", "warm", "hot", "uncertain"}
+    assert len(res.cosmic_rays) == 0
+    true_rate = sim.dark_current.to_value(u.electron / u.s)
+    err = float(np.median(res.dark_current_err.value))
+    flagged = res.dq.to_boolean(flags="HOT")
+    strong = (sim.labels == sim.classes.index("hot")) & (true_rate > 1 + 6 * err)
+    assert strong.sum() > 30 and flagged[strong].mean() > 0.97
+    quiet = sim.observable_labels() == sim.classes.index("good")  # IPC-lit ones aside
+    assert flagged[quiet].mean() < 0.002  # noise never makes a pixel hot
+    # the shapes are back with enough groups
+    long = simulate_ramps((32, 32), ngroups=12, seed=7)
+    assert _classify(long).meta["SHAPES"] is True
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
     (dict(ngroups=260), r"groups per integration 260 is above"),
     (dict(ngroups=20, group_time=0.1 * u.s), r"group time 0.1 s is below"),
