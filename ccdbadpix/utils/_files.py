@@ -78,6 +78,17 @@ def _check_fits_layout(hdul, path, what, size, trailing=True):
                                           "last complete HDU do not form an HDU")
 
 
+def _checksum_mismatches(hdul):
+    """What does not match its CHECKSUM/DATASUM keyword, per HDU (astropy's own checks:
+    ``verify_checksum``/``verify_datasum`` return 0 on a mismatch, 2 without a keyword)."""
+    found = []
+    for index, hdu in enumerate(hdul):
+        for key, verify in (("Checksum", hdu.verify_checksum), ("Datasum", hdu.verify_datasum)):
+            if key.upper() in hdu.header and verify() == 0:
+                found.append(f"{key} verification failed for HDU {index} ({hdu.name!r})")
+    return found
+
+
 def _open_fits(path, what, checksum="ignore"):
     """Open a FITS file to read, after checking it is one; the caller closes the result.
 
@@ -133,8 +144,8 @@ def _open_fits(path, what, checksum="ignore"):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            hdul = fits.open(path, checksum=checksum != "ignore")
-            len(hdul)  # reads every header (and verifies checksums)
+            hdul = fits.open(path)
+            len(hdul)  # reads every header
             _check_fits_layout(hdul, path, what, size, trailing=not compressed)
         except FITSFileError:
             hdul.close()
@@ -145,18 +156,16 @@ def _open_fits(path, what, checksum="ignore"):
             texts = [str(w.message) for w in caught if "truncated" in str(w.message)]
             why = (texts or [str(exc) or type(exc).__name__])[0].strip().splitlines()[0]
             raise _fits_error(path, what, f"truncated or corrupt ({why})") from None
-    mismatched = []
     for warning in caught:
         text = str(warning.message).strip()
-        if text.startswith(("Checksum verification failed", "Datasum verification failed")):
-            mismatched.append(text.rstrip("."))
-        elif "truncated" in text or "corrupted" in text:
+        if "truncated" in text or "corrupted" in text:
             hdul.close()
             raise _fits_error(path, what, f"truncated or corrupt ({text.splitlines()[0]})")
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)
-    if mismatched and checksum != "ignore":
+    mismatched = [] if checksum == "ignore" else _checksum_mismatches(hdul)
+    if mismatched:
         why = (f"{'; '.join(mismatched)}: the file is corrupt or was changed without updating "
                "CHECKSUM/DATASUM")
         if checksum == "error":
