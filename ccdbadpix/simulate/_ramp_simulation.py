@@ -36,7 +36,8 @@ class RampSimulation:
         (ny, nx) int8 codes into ``classes``: the true class of each pixel.
     dark_current : `~astropy.units.Quantity`
         (ny, nx) intrinsic (pre-IPC) integration rate in electron/s (0 for dead pixels;
-        the underlying linear rate for telegraph, nonlinear, cosmic-ray and decreasing).
+        the underlying linear rate for telegraph, nonlinear, cosmic-ray and decreasing;
+        the ramp-average rate of decaying hot and warm pixels; before non-linearity).
     ipc_lit : `~numpy.ndarray`
         (ny, nx) bool: good pixels whose own rate is below ``warm_threshold`` but whose
         IPC-convolved rate (own and neighbours' ``dark_current``) is at or above it.
@@ -54,6 +55,18 @@ class RampSimulation:
         Keywords describing the simulation (NGROUPS, NINTS, TGROUP, GAIN, ...).
     cosmic_ray_step : `~astropy.units.Quantity`
         (ny, nx) largest cosmic-ray charge step of each pixel in electron (0 if none).
+    read_noise_map : `~astropy.units.Quantity`
+        (ny, nx) per-read white noise of each pixel in electron, as used: ``read_noise``
+        with its per-pixel spread, the noise of ``noisy`` pixels, the residual noise of
+        dead pixels (0 for constant and stuck ones); correlated noise not included.
+    telegraph_switches : `~numpy.ndarray`
+        (ny, nx) int16: for telegraph pixels the smallest number of level transitions in
+        an integration (at least 2), -1 for other pixels.
+    telegraph_step : `~astropy.units.Quantity`
+        (ny, nx) separation of the two main telegraph levels in electron, 0 elsewhere.
+    effects : `types.MappingProxyType`
+        The detector effects used (`DEFAULT_EFFECTS` merged with the ``effects``
+        argument of `simulate_ramps`), read-only.
 
     Examples
     --------
@@ -82,6 +95,10 @@ class RampSimulation:
     warm_threshold: u.Quantity
     meta: fits.Header
     cosmic_ray_step: u.Quantity = None
+    read_noise_map: u.Quantity = None
+    telegraph_switches: np.ndarray = None
+    telegraph_step: u.Quantity = None
+    effects: object = None
 
     def __repr__(self):
         return f"<RampSimulation data shape={self.data.shape} classes={len(self.classes)}>"
@@ -186,8 +203,10 @@ class RampSimulation:
         """Write the cube and truth to a FITS file, atomically.
 
         Layout: primary HDU ``SCI`` (the cube, header ``meta``), ``TIMES`` binary table
-        (column TIME in s), ``LABELS`` (uint8 codes; CLASS0..CLASS8 name the classes),
-        ``DARKCUR`` (electron/s), ``CRGROUP`` (int16), ``IPCLIT`` (uint8), ``BIAS`` (DN).
+        (column TIME in s), ``LABELS`` (uint8 codes; CLASS0, CLASS1... name the classes),
+        ``DARKCUR`` (electron/s), ``CRGROUP`` (int16), ``IPCLIT`` (uint8), ``BIAS`` (DN),
+        and when present ``RDNOISE`` (``read_noise_map``, electron), ``TELSWTCH``
+        (``telegraph_switches``, int16) and ``TELSTEP`` (``telegraph_step``, electron).
 
         Parameters
         ----------
@@ -225,4 +244,11 @@ class RampSimulation:
             fits.ImageHDU(self.bias.to_value(u.DN), name="BIAS")])
         hdul["DARKCUR"].header["BUNIT"] = "electron/s"
         hdul["BIAS"].header["BUNIT"] = "DN"
+        for name, value in (("RDNOISE", self.read_noise_map), ("TELSWTCH", self.telegraph_switches),
+                            ("TELSTEP", self.telegraph_step)):
+            if value is not None:
+                hdu = fits.ImageHDU(np.asarray(getattr(value, "value", value)), name=name)
+                if isinstance(value, u.Quantity):
+                    hdu.header["BUNIT"] = "electron"
+                hdul.append(hdu)
         _atomic_write(path, lambda tmp: hdul.writeto(tmp, overwrite=True), overwrite)

@@ -13,7 +13,6 @@ from ccdbadpix.simulate._common import (
     _check,
     _detector,
     _fraction,
-    _header,
     _int,
     _ipc,
     _lognormal_below,
@@ -22,70 +21,50 @@ from ccdbadpix.simulate._common import (
     _shape,
     _value,
 )
+from ccdbadpix.simulate._ramp_effects import (
+    DEFAULT_EFFECTS,
+    REALISTIC_EFFECTS,
+    _add_correlated,
+    _check_effects,
+    _correlated_noise,
+    _cosmic_events,
+    _draw_effects,
+    _frozen,
+    _more_cosmic_rays,
+    _ramp_header,
+    _telegraph_levels,
+)
 from ccdbadpix.simulate._ramp_simulation import RampSimulation
 from ccdbadpix.utils._checks import _boolean, _seed
 
-__all__ = ["DEFAULT_AMPLITUDES", "DEFAULT_FRACTIONS", "PIXEL_CLASSES", "RampSimulation",
-           "simulate_ramps"]
+__all__ = ["DEFAULT_AMPLITUDES", "DEFAULT_EFFECTS", "DEFAULT_FRACTIONS", "PIXEL_CLASSES",
+           "REALISTIC_EFFECTS", "RampSimulation", "simulate_ramps"]
 
 #: Pixel class names; ``labels`` are integer codes into this tuple.
 PIXEL_CLASSES = ("good", "hot", "warm", "dead", "telegraph", "nonlinear",
-                 "saturated", "cosmic_ray", "decreasing")
+                 "saturated", "cosmic_ray", "decreasing", "noisy")
 
 #: Default fraction of pixels per defect class (``good`` is the rest).
 DEFAULT_FRACTIONS = MappingProxyType({
     "hot": 0.004, "warm": 0.006, "dead": 0.002, "telegraph": 0.003, "nonlinear": 0.002,
-    "saturated": 0.001, "cosmic_ray": 0.004, "decreasing": 0.002})
+    "saturated": 0.001, "cosmic_ray": 0.004, "decreasing": 0.002, "noisy": 0.0})
 
 #: Default (min, max) defect amplitudes of `simulate_ramps`. ``hot``: rate in multiples
 #: of ``hot_threshold`` (the top is lowered so that hot pixels never saturate);
 #: ``dead``: residual group-to-group noise of the noisy half of the dead pixels, in
 #: multiples of the read noise; ``telegraph``: separation of the two levels,
 #: ``nonlinear``: plateau above the bias, ``cosmic_ray``: step of the primary pixel,
-#: ``decreasing``: total fall over the ramp, all in multiples of the read noise
+#: ``decreasing``: total fall over the ramp, ``noisy``: per-read white noise of noisy
+#: pixels (log-uniform), all in multiples of the read noise
 #: (1 electron if the read noise is 0); ``nonlinear_tau``: RC time constant and
 #: ``saturated``: time at which saturation is reached, as fractions of the ramp duration.
 DEFAULT_AMPLITUDES = MappingProxyType({
     "hot": (1.0, 100.0), "dead": (0.05, 0.2), "telegraph": (4.0, 20.0),
     "nonlinear": (20.0, 200.0), "nonlinear_tau": (0.1, 0.4), "saturated": (0.1, 0.5),
-    "cosmic_ray": (10.0, 500.0), "decreasing": (5.0, 50.0)})
+    "cosmic_ray": (10.0, 500.0), "decreasing": (5.0, 50.0), "noisy": (1.5, 4.0)})
 
 
 # ----------------------------------------------------------------------------- ramps
-def _telegraph_states(rng, n, ngroups):
-    """(n, ngroups) 0/1 levels with 2..k transitions at random group boundaries."""
-    kmax = max(2, min(ngroups - 1, ngroups // 5))
-    k = rng.integers(2, kmax + 1, n)
-    ranks = rng.random((n, ngroups - 1)).argsort(axis=1)
-    toggles = (ranks < k[:, None]).astype(np.int8)
-    states = np.empty((n, ngroups), np.float32)
-    states[:, 0] = rng.integers(0, 2, n)
-    states[:, 1:] = (states[:, :1] + np.cumsum(toggles, axis=1)) % 2
-    return states
-
-
-def _cosmic_events(rng, idx, shape, ngroups, amp, cluster, dead):
-    """Primary and cluster-neighbour cosmic-ray steps as (pixel, group, electrons)."""
-    n = idx.size
-    g1 = rng.integers(1, ngroups, n)
-    a1 = _loguniform(rng, *amp, n)
-    second = rng.random(n) < 0.1  # occasionally a second hit
-    g2, a2 = rng.integers(1, ngroups, n)[second], _loguniform(rng, *amp, n)[second]
-    y, x = np.divmod(idx, shape[1])
-    dy = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
-    dx = np.array([0, 0, -1, 1, -1, 1, -1, 1])
-    k = rng.integers(cluster[0], cluster[1] + 1, n)
-    hit = rng.random((n, 8)).argsort(axis=1) < k[:, None]
-    ny_, nx_ = y[:, None] + dy, x[:, None] + dx
-    hit &= (ny_ >= 0) & (ny_ < shape[0]) & (nx_ >= 0) & (nx_ < shape[1])
-    nb_pix = (ny_ * shape[1] + nx_)[hit]
-    keep = ~dead[nb_pix]
-    pix = np.concatenate([idx, idx[second], nb_pix[keep]])
-    grp = np.concatenate([g1, g2, np.broadcast_to(g1[:, None], hit.shape)[hit][keep]])
-    namp = (a1[:, None] * rng.uniform(0.05, 0.5, (n, 8)))[hit][keep]
-    return pix, grp, np.concatenate([a1, a2, namp])
-
-
 def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 * u.s,
                    gain=1.0 * u.electron / u.DN, read_noise=10 * u.electron,
                    bias=12000 * u.DN, bias_spread=500 * u.DN,
@@ -93,7 +72,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
                    hot_threshold=1 * u.electron / u.s, warm_threshold=0.1 * u.electron / u.s,
                    saturation=60000 * u.DN, ipc_alpha=0.01,
                    fractions=None, amplitudes=None, cosmic_ray_cluster_size=(1, 4),
-                   seed=None, progress=False):
+                   effects=None, seed=None, progress=False):
     """Simulate up-the-ramp dark cubes of an HxRG detector with known pixel classes.
 
     Each group adds Poisson-distributed dark charge to the previous one; the charge is
@@ -116,7 +95,49 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
       5-50 % of it at the same group and keep their own labels (steps are repeated at the
       same groups in every integration, as the truth is per pixel);
     - ``decreasing``: good ramp plus a readout offset falling linearly by
-      ``amplitudes["decreasing"]`` read noises over the ramp.
+      ``amplitudes["decreasing"]`` read noises over the ramp;
+    - ``noisy``: good ramp with per-read white noise of ``amplitudes["noisy"]`` read
+      noises (off by default: ``DEFAULT_FRACTIONS["noisy"]`` is 0).
+
+    ``effects`` (all off by default, `DEFAULT_EFFECTS`; `REALISTIC_EFFECTS` holds what
+    real H2RG/H4RG darks show) adds what real HxRG darks have. The effects draw from a
+    generator spawned from ``seed``: with the same seed they do not move the defects, and
+    those that change neither the charge nor the telegraph switching keep the noise draws:
+
+    - ``read_noise_spread`` (0; realistic 0.1): lognormal sigma of the per-pixel read
+      noise around ``read_noise`` (all pixels but dead and noisy ones);
+    - ``decaying_hot`` (0; 0.5): share of hot and warm pixels whose rate decays as
+      ``r0 exp(-t / tau)``, with an end-to-start change of the slope drawn uniformly in
+      ``hot_decay`` (0.1, 0.5) over the ramp (t = 0 to ``ngroups * group_time``); their
+      ``dark_current`` truth, which decides hot or warm, is the ramp-average rate;
+    - ``nonlinearity`` (0; 0.08): every pixel reads its (IPC-convolved) charge Q as
+      ``Q (1 - beta Q)``, ``beta = nonlinearity U(0.7, 1.3) / Q_full`` with ``Q_full =
+      (saturation - bias) gain``: a deficit of about ``nonlinearity`` at full well
+      (at most 0.15); saturated pixels still saturate at their drawn time;
+    - ``reset_anomaly`` (0; 5) and ``reset_anomaly_groups`` (1): an offset
+      ``A exp(-k / reset_anomaly_groups)`` at group k, ``A = reset_anomaly x read noise
+      x lognormal(0, 0.3)`` per pixel (not dead pixels), the same in every integration;
+    - ``correlated_noise`` (0; 0.3 read noises rms per read) over ``channels`` (4)
+      readout channels (vertical stripes read in parallel, in the same direction): a
+      1/f series over the readout order of a channel (pixel by pixel, row after row),
+      common to all channels, new in each read, added to every pixel: row banding
+      plus a high-frequency part;
+    - ``telegraph_dwell`` (None: random switching times; realistic (1.5, 8)): (min, max)
+      mean dwell time in groups, log-uniform per pixel, of a two-state Markov process
+      (ramps with less than one up and one down transition are redrawn);
+      ``telegraph_three_levels`` (0; 0.2): share of telegraph pixels with a third level
+      (``A x U(0.3, 0.7)`` or ``2 A``, half each);
+    - ``cosmic_ray_halo`` (0; 0.03): share of each hit's charge added to each of its 8
+      neighbours; ``showers`` (0; 0.1) and ``snowballs`` (0; 0.02): shares of the
+      events that are tracks (3-15 pixels in a straight line, 20-100 % of the primary's
+      step each) or snowballs (radius 2-4 pixels, a core of the snowball's charge,
+      drawn up to 10 times ``amplitudes["cosmic_ray"]`` max, and a halo falling off
+      with radius); with any of the three, each pixel's cosmic-ray charge is clipped to
+      stay below 80 % of its full well;
+    - ``dead_kinds`` ({"constant": 0.5, "low_noise": 0.5, "stuck": 0}; realistic 0.3,
+      0.5, 0.2): shares of dead pixels reading exactly the bias, reading with
+      ``amplitudes["dead"]`` read noises, or stuck at a level drawn uniformly between the
+      bias and 80 % of the way to saturation; they must sum to 1.
 
     Parameters
     ----------
@@ -148,6 +169,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         (min, max) per key of `DEFAULT_AMPLITUDES` (see there for units), merged in.
     cosmic_ray_cluster_size : tuple of two int, optional
         (min, max) number of the 8 neighbours also hit by each cosmic ray.
+    effects : dict, optional
+        Detector effects (see above) merged into `DEFAULT_EFFECTS`, e.g. `REALISTIC_EFFECTS`.
     seed : int or None, optional
         Seed of ``numpy.random.default_rng``.
     progress : bool, optional
@@ -179,14 +202,20 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     det = _check_detector(ngroups, nints, group_time, gain, read_noise, bias, bias_spread,
                           dark_current, hot_threshold, warm_threshold, saturation, ipc_alpha)
     frac, amp, cluster = _check_defects(fractions, amplitudes, cosmic_ray_cluster_size)
+    eff = _check_effects(effects)
     det.shape, det.npix = (ny, nx), ny * nx
     hot_hi = _hot_rate_top(det, frac, amp)
 
-    # every random number from one generator, in this order: truth, defects, the cube
+    # every random number from one generator, in this order: truth, defects, the cube;
+    # the effects draw from a spawned generator, so that without them nothing changes
     rng = np.random.default_rng(seed)
+    erng = rng.spawn(1)[0]
     truth = _draw_truth(rng, det, frac, amp, hot_hi)
-    defects = _draw_defects(rng, det, amp, cluster, truth.idx)
-    data = _integrate(rng, det, truth, defects, progress)
+    defects = _draw_defects(rng, erng, det, amp, cluster, truth, eff)
+    fx = _draw_effects(erng, det, eff, amp, truth, defects)
+    data, switches = _integrate(rng, det, truth, defects, fx, progress)
+    tel_step = np.zeros(det.npix, np.float32)
+    tel_step[truth.idx["telegraph"]] = defects.tel_amp
     return RampSimulation(
         data=data[0] if det.nints == 1 else data, times=det.times * u.s,
         classes=PIXEL_CLASSES, labels=truth.labels.reshape(ny, nx),
@@ -195,8 +224,11 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         read_noise=det.rn * u.electron, group_time=det.dt * u.s,
         bias=truth.bias_map.reshape(ny, nx) * u.DN, saturation=det.sat * u.DN,
         ipc_alpha=det.alpha, hot_threshold=det.hot_thr * _E_S,
-        warm_threshold=det.warm_thr * _E_S, meta=_ramp_header(seed, det),
-        cosmic_ray_step=defects.cr_step.reshape(ny, nx) * u.electron)
+        warm_threshold=det.warm_thr * _E_S, meta=_ramp_header(seed, det, eff, PIXEL_CLASSES),
+        cosmic_ray_step=defects.cr_step.reshape(ny, nx) * u.electron,
+        read_noise_map=defects.sigma.reshape(ny, nx) * u.electron,
+        telegraph_switches=switches.reshape(ny, nx),
+        telegraph_step=tel_step.reshape(ny, nx) * u.electron, effects=_frozen(eff))
 
 
 def _check_detector(ngroups, nints, group_time, gain, read_noise, bias, bias_spread,
@@ -230,6 +262,7 @@ def _check_defects(fractions, amplitudes, cosmic_ray_cluster_size):
         _check(0 <= lo <= hi, f"amplitudes[{k!r}] must satisfy 0 <= min <= max, got {v}")
     _check(amp["hot"][0] >= 1, "amplitudes['hot'] min must be >= 1 (hot_threshold)")
     _check(amp["dead"][1] < 1, "amplitudes['dead'] max must be < 1 (read noise)")
+    _check(amp["noisy"][0] >= 1, "amplitudes['noisy'] min must be >= 1 (read noise)")
     for k in ("saturated", "nonlinear_tau"):
         _check(amp[k][0] > 0, f"amplitudes[{k!r}] min must be > 0")
     if not (isinstance(cosmic_ray_cluster_size, tuple | list)
@@ -277,15 +310,17 @@ def _draw_truth(rng, det, frac, amp, hot_hi):
                            rate_map=rate_map, ipc_lit=ipc_lit)
 
 
-def _draw_defects(rng, det, amp, cluster, idx):
+def _draw_defects(rng, erng, det, amp, cluster, truth, eff):
     """Per-read noise (dead pixels), telegraph, nonlinear and decreasing amplitudes and
     the cosmic-ray events, scheduled by group."""
-    unit_e, npix, ngroups = det.unit_e, det.npix, det.ngroups
+    unit_e, npix, ngroups, idx = det.unit_e, det.npix, det.ngroups, truth.idx
     sigma = np.full(npix, det.rn, np.float32)  # per-read noise, electrons
-    i_dead = idx["dead"]
-    sigma[i_dead[: i_dead.size // 2]] = 0.0
-    sigma[i_dead[i_dead.size // 2:]] = det.rn * rng.uniform(*amp["dead"], i_dead.size -
-                                                            i_dead.size // 2)
+    i_dead, kinds = idx["dead"], eff["dead_kinds"]
+    n_const, n_stuck = (int(i_dead.size * kinds[k] + 1e-9) for k in ("constant", "stuck"))
+    n_low = i_dead.size - n_const - n_stuck  # constant | low noise | stuck
+    sigma[i_dead[:n_const]] = 0.0
+    sigma[i_dead[n_const:n_const + n_low]] = det.rn * rng.uniform(*amp["dead"], n_low)
+    sigma[i_dead[n_const + n_low:]] = 0.0
     dead = np.zeros(npix, bool)
     dead[i_dead] = True
     n_tel, n_nl, n_dec = (idx[c].size for c in ("telegraph", "nonlinear", "decreasing"))
@@ -293,8 +328,13 @@ def _draw_defects(rng, det, amp, cluster, idx):
     nl_amp = _loguniform(rng, *amp["nonlinear"], n_nl) * unit_e
     nl_tau = rng.uniform(*amp["nonlinear_tau"], n_nl) * det.t_ramp
     dec_amp = (_loguniform(rng, *amp["decreasing"], n_dec) * unit_e).astype(np.float32)
-    pix, grp, ev_amp = _cosmic_events(rng, idx["cosmic_ray"], det.shape, ngroups,
-                                      np.array(amp["cosmic_ray"]) * unit_e, cluster, dead)
+    events = _cosmic_events(rng, idx["cosmic_ray"], det.shape, ngroups,
+                            np.array(amp["cosmic_ray"]) * unit_e, cluster, dead)
+    if any(eff[k] > 0 for k in ("cosmic_ray_halo", "showers", "snowballs")):
+        pix, grp, ev_amp = _more_cosmic_rays(erng, det, eff, truth, events,
+                                             amp["cosmic_ray"][1] * unit_e, dead)
+    else:
+        pix, grp, ev_amp = events[:3]
     order = np.argsort(grp, kind="stable")
     pix, grp, ev_amp = pix[order], grp[order], ev_amp[order]
     cr_group = np.full(npix, ngroups, np.int16)
@@ -305,58 +345,56 @@ def _draw_defects(rng, det, amp, cluster, idx):
     return SimpleNamespace(
         sigma=sigma, tel_amp=tel_amp, nl_amp=nl_amp, nl_tau=nl_tau, dec_amp=dec_amp,
         pix=pix, ev_amp=ev_amp, bounds=np.searchsorted(grp, np.arange(ngroups + 1)),
-        cr_group=cr_group, cr_step=cr_step)
+        cr_group=cr_group, cr_step=cr_step, i_stuck=i_dead[n_const + n_low:])
 
 
-def _integrate(rng, det, truth, defects, progress):
-    """The (nints, ngroups, ny, nx) float32 cube in DN, group by group, in place."""
+def _integrate(rng, det, truth, defects, fx, progress):
+    """The (nints, ngroups, ny, nx) float32 cube in DN, group by group, in place, and
+    the fewest telegraph transitions of each pixel in an integration (-1: none)."""
     (ny, nx), ngroups, nints = det.shape, det.ngroups, det.nints
     data = np.empty((nints, ngroups, ny, nx), np.float32)
     base = truth.rate * det.dt
     lam, charge = np.empty(det.npix), np.empty((ny, nx), np.float32)
     rc = np.exp(-np.concatenate([[0.0], det.times])[:, None] / defects.nl_tau)  # (ng + 1, n_nl)
     i_tel = truth.idx["telegraph"]
+    switches = np.full(det.npix, -1, np.int16)
     with ProgressBar(nints * ngroups) if progress else contextlib.nullcontext() as bar:
         for i in range(nints):
             charge[...] = 0
-            states = _telegraph_states(rng, i_tel.size, ngroups) * defects.tel_amp[:, None]
+            levels, n_switch = _telegraph_levels(rng, fx.tel, ngroups)
+            switches[i_tel] = n_switch if i == 0 else np.minimum(switches[i_tel], n_switch)
             for k in range(ngroups):
                 np.copyto(lam, base)
                 lam[truth.idx["nonlinear"]] += defects.nl_amp * (rc[k] - rc[k + 1])
+                if fx.decay is not None:
+                    lam[fx.decay[0]] = fx.decay[1][k]
                 b0, b1 = defects.bounds[k], defects.bounds[k + 1]
                 np.add.at(lam, defects.pix[b0:b1], defects.ev_amp[b0:b1])
                 charge += rng.poisson(lam).reshape(ny, nx)
-                _read(rng, data[i, k], charge, states[:, k], k, det, truth, defects)
+                _read(rng, data[i, k], charge, levels[:, k], k, det, truth, defects, fx)
                 if bar is not None:
                     bar.update()
-    return data
+    return data, switches
 
 
-def _read(rng, out, charge, telegraph, k, det, truth, defects):
-    """Read group ``k`` into ``out`` (DN): IPC, readout offsets, read noise, bias, clip."""
+def _read(rng, out, charge, telegraph, k, det, truth, defects, fx):
+    """Read group ``k`` into ``out`` (DN): IPC, non-linearity, readout offsets, read
+    noise, bias, clip."""
     _ipc(charge, det.alpha, out=out)
     flat = out.reshape(-1)
+    if fx.beta is not None:  # Q (1 - beta Q), flat beyond its maximum (far above full well)
+        q = np.minimum(flat, fx.top)
+        np.multiply(q, 1 - fx.beta * q, out=flat)
     flat[truth.idx["telegraph"]] += telegraph
     flat[truth.idx["decreasing"]] -= defects.dec_amp * (k / (det.ngroups - 1))
+    if fx.reset is not None and np.exp(-k / fx.reset_groups) > 1e-7:
+        flat += fx.reset * np.float32(np.exp(-k / fx.reset_groups))
     flat[truth.idx["dead"]] = 0.0
+    if fx.stuck is not None:
+        flat[fx.i_stuck] = fx.stuck
     out += rng.standard_normal(det.shape, dtype=np.float32) * defects.sigma.reshape(det.shape)
+    if fx.corr is not None:
+        _add_correlated(out, _correlated_noise(fx.rng, det.shape, fx.corr[1], fx.corr[0]))
     out *= np.float32(1 / det.g)
     out += truth.bias_map.reshape(det.shape)
     np.minimum(out, np.float32(det.sat), out=out)
-
-
-def _ramp_header(seed, det):
-    """The simulation's keywords (NGROUPS, NINTS, TGROUP, GAIN, ... CLASS0..8)."""
-    return _header(seed, [
-        ("BUNIT", "DN", "data unit"), ("ORIGIN", "ccdbadpix.simulate", "simulator"),
-        ("NGROUPS", det.ngroups, "groups per integration"),
-        ("NINTS", det.nints, "integrations"), ("TGROUP", det.dt, "[s] time between groups"),
-        ("GAIN", det.g, "[electron/DN] gain"),
-        ("RDNOISE", det.rn, "[electron] read noise per read"),
-        ("BIAS", det.b0, "[DN] mean bias"), ("BIASSPRD", det.bs, "[DN] bias spread"),
-        ("DARKCUR", det.dc, "[electron/s] good median"),
-        ("HOTTHR", det.hot_thr, "[electron/s] hot threshold"),
-        ("WARMTHR", det.warm_thr, "[electron/s] warm threshold"),
-        ("SATURATE", det.sat, "[DN] saturation level incl. bias"),
-        ("IPCALPHA", det.alpha, "IPC coupling per 4-neighbour")]
-        + [(f"CLASS{i}", name, f"class of label {i}") for i, name in enumerate(PIXEL_CLASSES)])
