@@ -99,20 +99,24 @@ def _slope(t, y):
 
 def test_decaying_hot_pixels():
     fractions = NONE | {"hot": 0.03, "warm": 0.03}
-    sim = simulate_ramps((64, 64), ngroups=60, read_noise=2, ipc_alpha=0, fractions=fractions,
-                         amplitudes={"hot": (30, 100)},
-                         effects={"decaying_hot": 0.5, "hot_decay": (0.2, 0.4)}, seed=33)
+    kw = dict(shape=(64, 64), ngroups=60, read_noise=2, ipc_alpha=0, fractions=fractions,
+              amplitudes={"hot": (30, 100)}, seed=33)
+    sim = simulate_ramps(**kw, effects={"decaying_hot": 1.0, "hot_decay": (0.3, 0.5)})
     t, rate = sim.times.to_value(u.s), sim.dark_current.to_value(E_S)
     hot = sim.mask("hot")
-    early = _slope(t[:20], sim.data[:20, hot])
-    late = _slope(t[-20:], sim.data[-20:, hot])
-    ratio = late / early
-    decayed = ratio < 0.93  # windows 40 groups apart: (1 - change) ** (40 / 60) in 0.71-0.86
-    assert 0.35 < decayed.mean() < 0.65
-    assert np.all((ratio[decayed] > 0.68) & (ratio[decayed] < 0.89))
-    assert np.all(np.abs(ratio[~decayed] - 1) < 0.07)
-    lsq = _slope(t, sim.data[:, hot])  # gain 1
-    np.testing.assert_allclose(lsq, rate[hot], rtol=0.03)
+
+    def late_to_early(s):  # windows 40 groups apart: (1 - change) ** (40 / 60)
+        return _slope(t[-20:], s.data[-20:, hot]) / _slope(t[:20], s.data[:20, hot])
+
+    ratio = late_to_early(sim)  # 0.63-0.79 and Poisson noise of a few %
+    assert np.all((ratio > 0.57) & (ratio < 0.86))
+    assert ratio.min() < 0.66 and ratio.max() > 0.76  # the whole range of changes
+    lsq = _slope(t, sim.data[:, hot])  # gain 1; -1 % at a change of 0.5, 0.7 % noise
+    np.testing.assert_allclose(lsq, rate[hot], rtol=0.04)
+    assert np.mean(lsq / rate[hot]) == pytest.approx(1, abs=0.015)
+    half = late_to_early(simulate_ramps(**kw, effects={"decaying_hot": 0.5,
+                                                      "hot_decay": (0.3, 0.5)}))
+    assert 0.35 < np.mean(half < 0.9) < 0.65 and np.all(np.abs(half[half >= 0.9] - 1) < 0.1)
     # hot and warm by the (mean) dark current, as without effects
     assert np.all(rate[hot] >= 1) and np.all((rate[sim.mask("warm")] >= 0.1)
                                              & (rate[sim.mask("warm")] < 1))
@@ -177,7 +181,8 @@ def test_correlated_noise_row_banding():
     assert (rows.std(axis=1) / d.std(axis=(1, 2))).mean() > 0.5  # white noise: 1/sqrt(16)
     adjacent = np.mean([np.corrcoef(r[:-1], r[1:])[0, 1] for r in rows])
     assert adjacent > 0.5
-    assert abs(np.corrcoef(d[0].ravel(), d[1].ravel())[0, 1]) < 0.2  # new in each read
+    c = np.corrcoef(d.reshape(len(d), -1))[np.triu_indices(len(d), 1)]
+    assert abs(c.mean()) < 0.08  # new in each read
 
 
 def _levels(sim):
@@ -256,7 +261,8 @@ def test_dead_kinds():
     bias = sim.bias.value[dead]
     flat = np.ptp(ramps, axis=0) == 0
     constant = flat & (ramps[0] == bias)
-    stuck = flat & (ramps[0] > bias + 1)
+    stuck = flat & (ramps[0] != bias)
+    assert np.all(ramps[0, stuck] > bias[stuck])
     n = dead.sum()
     assert constant.sum() == int(n * 0.2) and stuck.sum() == int(n * 0.5)
     assert np.all(ramps[0, stuck] <= bias[stuck] + 0.8 * (60000 - bias[stuck]) + 0.01)
