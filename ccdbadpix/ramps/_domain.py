@@ -104,3 +104,31 @@ def warn_if_falling(share):
         "H4RG laboratory data): classify the negated cube (e.g. -cube, or "
         "cube.max() - cube) so that charge counts upwards.", AstropyUserWarning,
         stacklevel=3)
+
+
+def unresolved_thresholds(rate_err, usable, thresholds, z):
+    """The thresholds the data cannot resolve: {name: (threshold, median error)}.
+
+    A threshold is resolved when a pixel at twice it would pass the one-sided test,
+    ``2 thr - z err >= thr``, i.e. when the median dark-current error of the usable
+    pixels is at most ``thr / z``.
+    """
+    n = int(np.count_nonzero(usable))
+    if n == 0:
+        return {}
+    err = float(np.median(rate_err[usable]))
+    return {name: (thr, err) for name, thr in thresholds.items() if z * err > thr}
+
+
+def warn_unresolved(unresolved, significance):
+    """One warning naming each threshold the dark-current errors are too large for."""
+    if not unresolved:
+        return
+    parts = [f"{name} {thr:.3g} electron/s (median dark-current error {err:.3g} "
+             "electron/s)" for name, (thr, err) in unresolved.items()]
+    warnings.warn(
+        "classify_ramps: the data cannot resolve " + " and ".join(parts) + ": a pixel is "
+        "flagged only where its dark current is above the threshold beyond its own error "
+        f"(one-sided, significance={significance:g}), so pixels near the threshold stay "
+        "unflagged rather than being flagged on noise. Longer ramps or more integrations "
+        "resolve it.", AstropyUserWarning, stacklevel=3)

@@ -12,6 +12,7 @@ import pywt
 
 from ccdbadpix.ramps._kernel import (
     FEATURE_NAMES,
+    _best_step,
     _design,
     _prepare,
     _two_columns,
@@ -32,14 +33,18 @@ def _line_weights(t):
 def _steps(z, thr):
     """Differences that are steps: beyond ``thr`` and not half of a one-read excursion.
 
-    A single read off by a few sigma gives two neighbouring differences of opposite sign;
-    treating the larger one as a step would shift the rest of the ramp.
+    A single read off by a few sigma gives two neighbouring differences of opposite sign
+    and about equal size; treating the larger one as a step would shift the rest of the
+    ramp. A step followed by an ordinary noise difference of the other sign (a third of
+    the step or less) is still a step.
     """
-    big = np.abs(z) > thr
-    half = np.abs(z) > 0.5 * thr
+    az = np.abs(z)
+    big = az > thr
+    half = az > 0.5 * thr
     pos = z > 0
     excursion = np.zeros_like(big)
-    pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1])
+    alike = 3 * np.minimum(az[1:], az[:-1]) > np.maximum(az[1:], az[:-1])
+    pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1]) & alike
     excursion[:-1] |= pair
     excursion[1:] |= pair
     return big & ~excursion
@@ -72,11 +77,12 @@ def _basics(y, t, sigma_r):
     tc, w = _line_weights(t)
     tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
     rate = _weighted_sum(w32, yc)
+    res_c = yc - yc.mean(0) - rate * tc32[:, None]
+    step_group, step_size = _remove_small_step(yc, rate, res_c, sigma_r, des, tc32)
     span = float(t[-1] - t[0])
     lam = np.maximum(rate, 0)
     shot = lam * np.float32(span / 6)
     var_res = np.float32(sigma_r**2) + shot
-    res_c = yc - yc.mean(0) - rate * tc32[:, None]
     dof = max(n - 2, 1)
     chi2_clean = (res_c * res_c).sum(0) / dof / var_res
     rate_raw = _weighted_sum(w32, y)
@@ -95,10 +101,75 @@ def _basics(y, t, sigma_r):
     else:
         curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
     flat = np.abs(d) <= _FLAT * np.sqrt(var_d)
+    noise = _noise_ratio(d, jumps, mu, dt, sigma_r)
+    shown, shown_err = _rate_shown(yc, rate, rate_err, curv, sigma_r, des)
     return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
                 yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
                 res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
-                curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean)
+                curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean,
+                step_group=step_group, step_size=step_size, noise_ratio=noise,
+                rate_shown=shown, rate_shown_err=shown_err)
+
+
+def _rate_shown(yc, rate, rate_err, curv, sigma_r, des):
+    """The dark current a pixel shows, and its error: the least-squares slope, or for a
+    decelerating ramp its initial slope when that has the higher 3-sigma lower bound.
+
+    A hot pixel debiases as it fills, so its ramp bends over and the straight-line
+    slope underestimates the dark current it has; the slope at the start of a parabola
+    through the ramp is what it shows before debiasing. Only ramps bending down by more
+    than 3 sigma (``curvature_z < -3``) can use it.
+    """
+    if des["n"] < 4:
+        return rate, rate_err
+    r0 = _weighted_sum(des["slope0"], yc)
+    e0 = np.sqrt(np.float32(sigma_r**2 * des["slope0_rn"])
+                 + np.maximum(r0, 0) * np.float32(des["slope0_walk"]))
+    use = (curv < -3) & (r0 - 3 * e0 > rate - 3 * rate_err)
+    return np.where(use, r0, rate), np.where(use, e0, rate_err)
+
+
+def _noise_ratio(d, jumps, mu, dt, sigma_r):
+    """A pixel's own noise over the noise expected of it, from its second differences.
+
+    For read noise s and dark current mu a second difference of the reads has variance
+    ``6 s**2 + 2 mu dt``; a smooth change of slope (a decelerating hot pixel) adds
+    almost nothing to it, and the pairs touching a detected jump are left out. 1 for a
+    pixel as noisy as the detector, 2 for one twice as noisy; 1 with fewer than four
+    usable second differences.
+    """
+    d2 = np.diff(d, axis=0)
+    keep = ~(jumps[1:] | jumps[:-1])
+    expected = 6 * np.float32(sigma_r**2) + 2 * np.maximum(mu, 0) * dt[1:]
+    num = np.where(keep, d2 * d2 / expected, 0).sum(0)
+    count = keep.sum(0)
+    return np.where(count >= 4, np.sqrt(num / np.maximum(count, 1)), 1).astype(np.float32)
+
+
+def _remove_small_step(yc, rate, res_c, sigma_r, des, tc32):
+    """Remove, in place, an upward step too small for the group differences to show.
+
+    A cosmic ray of a few read noises hides among the group differences but raises the
+    fitted dark current by several of its errors. `_best_step` finds it from the whole
+    ramp; when it is beyond the jump threshold it is taken out of ``yc`` and of
+    ``rate``, and ``res_c`` is refitted, so the dark current of a hit pixel is not
+    biased by the hit. Returns the group of the step removed (-1 if none) and its size.
+    """
+    stat, j, size = _best_step(res_c, np.maximum(rate, 0), sigma_r**2, des)
+    found = np.flatnonzero((stat > des["thr"]) & (size > 0))
+    group = np.full(rate.shape, -1, np.int32)
+    if found.size:
+        jf, sf = j[found], size[found]
+        n = yc.shape[0]
+        later = (np.arange(n)[:, None] >= jf) * sf
+        slope = sf * des["step_slope"][jf - 1]
+        yc[:, found] -= later
+        rate[found] -= slope
+        # element-wise refit (the mean falls by sf (n - j) / n): no reduction over a
+        # subset whose width would change the bits
+        res_c[:, found] += sf * ((n - jf) / np.float32(n)) + slope * tc32[:, None] - later
+        group[found] = jf
+    return group, np.where(group >= 0, size, 0).astype(np.float32)
 
 
 def _moments(x, axis=0):

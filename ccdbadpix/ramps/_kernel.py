@@ -99,7 +99,59 @@ def _design(times):
                 m=m, k=k, dt=dt, uniform=uniform, span=float(t[-1] - t[0]),
                 thr=_jump_threshold(m), chi2_max=float(chi2.isf(1e-3, k)) if k else np.inf,
                 var_lo=max(0.25, float(chi2.ppf(1e-5, max(m - 1, 1))) / max(m - 1, 1)),
-                var_hi=float(chi2.isf(1e-6, max(m - 1, 1))) / max(m - 1, 1), w2=1.0 / stt)
+                var_hi=float(chi2.isf(1e-6, max(m - 1, 1))) / max(m - 1, 1), w2=1.0 / stt,
+                **_step_design(basis[:2], walk, tc / stt), **_initial_slope_design(t, walk))
+
+
+def _initial_slope_design(t, walk):
+    """Weights of the initial slope of a least-squares parabola, and their variances.
+
+    ``slope0 @ y`` is the slope at the first group of the parabola through the ramp
+    ``y``; its variance is ``s**2 * slope0_rn + rate * slope0_walk`` for read noise s.
+    The rate a decelerating (debiasing) hot pixel shows at the start of its ramp.
+    """
+    x = t - t[0]
+    w = np.linalg.pinv(np.stack([np.ones_like(x), x, x * x], axis=1))[1]
+    return dict(slope0=w.astype(np.float32), slope0_rn=float(w @ w),
+                slope0_walk=float(w @ walk @ w))
+
+
+def _step_design(line, walk, slope_weights):
+    """Constants of the one-step search `_best_step` for these group times.
+
+    A step of unit size at group ``j`` (``H_j``: 0 before, 1 from group j on) that a
+    straight line cannot absorb is ``h_j = H_j - P H_j`` (P: projection on the constant
+    and the slope). ``step_c[j-1] = h_j . h_j`` (its read-noise variance per unit
+    electron^2), ``step_v[j-1] = h_j W h_j`` (per unit dark current, W the Poisson
+    random walk's covariance) and ``step_slope[j-1] = w . H_j`` (how much a unit step
+    raises the least-squares slope).
+    """
+    n = walk.shape[0]
+    steps = np.tril(np.ones((n, n)))[:, 1:]  # column j-1 is H_j, j = 1..n-1
+    h = steps - line.T @ (line @ steps)
+    return dict(step_c=np.einsum("nj,nj->j", h, h).astype(np.float32),
+                step_v=np.einsum("nj,nm,mj->j", h, walk, h).astype(np.float32),
+                step_slope=(slope_weights @ steps).astype(np.float32))
+
+
+def _best_step(res, lam, sigma2, des):
+    """The most significant upward step of each ramp in its line-fit residuals.
+
+    ``res`` (n, P) residuals of a least-squares line (electron), ``lam`` (P,) dark
+    current (electron/s, >= 0), ``sigma2`` the read-noise variance. For a step at group
+    j the likelihood-ratio statistic is ``S_j / sqrt(c_j sigma2 + v_j lam)`` with
+    ``S_j`` the sum of the residuals from group j on (`_step_design`); it sees steps a
+    few times smaller than a single group difference does, since the whole ramp on
+    either side of the step takes part. Returns the statistic (P,), the group (P,) and
+    the least-squares step size (P,) in electron.
+    """
+    tail = np.cumsum(res[:0:-1], axis=0)[::-1]  # (n-1, P): S_j for j = 1..n-1
+    var = des["step_c"][:, None] * np.float32(sigma2) + des["step_v"][:, None] * lam
+    stat = tail / np.sqrt(var)
+    j = stat.argmax(0)
+    cols = np.arange(res.shape[1])
+    size = tail[j, cols] / des["step_c"][j]
+    return stat[j, cols], j + 1, size
 
 
 def _weighted_sum(weights, y):
@@ -188,7 +240,26 @@ def _cheap_pass(tile, times, gain, sigma_r):
         z2 = c * c / (s2 + lam * kap)
         ok &= z2.sum(0) < des["chi2_max"]
         ok &= z2[0] < 12.25  # curvature below 3.5 sigma
+        ok &= ~((c[0] < 0) & (z2[0] > 9))  # bending down by 3 sigma: maybe a hot pixel
+    _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2)
     return ok, rate, rate_err, finite
+
+
+def _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2):
+    """Leave to the full path, in place, settled ramps with a small upward step.
+
+    Only ramps whose dark current is significantly positive are searched (`_best_step`):
+    there a hidden cosmic-ray step could make the pixel look warm; the full path removes
+    it.
+    """
+    cols = np.flatnonzero(ok & (rate > 3 * rate_err))
+    if not cols.size:
+        return
+    line = des["basis"][:2]
+    res = (tile[:, cols] - line[0][:, None] * proj[0, cols]
+           - line[1][:, None] * proj[1, cols]) * g
+    stat, _, size = _best_step(res, np.maximum(rate[cols], 0), s2, des)
+    ok[cols[(stat > des["thr"]) & (size > 0)]] = False
 
 
 def _prepare(tile, gain):
@@ -242,3 +313,29 @@ def level_reference(first_group, read_noise_counts):
     med = float(np.median(v))
     spread = 1.4826 * float(np.median(np.abs(v - med)))
     return med, max(spread, read_noise_counts, 1e-6)
+
+
+_PROFILE_PIXELS = 4096  # pixels whose median group differences give the common shape
+
+
+def common_profile(block, times):
+    """The detector-wide additive ramp shape of a (ngroups, ...) block of counts, (ngroups,).
+
+    Effects every pixel shares (the reset anomaly of the first groups, a last-frame
+    effect, a drift of the readout) move the median group difference of the detector
+    away from its median rate. ``p[k]`` is the sum of those departures up to group k
+    (``p[0] = 0``): subtracting it from every ramp leaves each pixel's own behaviour,
+    as a reference-pixel correction does for the bias, and keeps the median dark
+    current. Non-finite ramps are left out; 0 where no ramp is finite.
+    """
+    n = block.shape[0]
+    flat = np.asarray(block).reshape(n, -1)
+    flat = flat[:, ::max(1, flat.shape[1] // _PROFILE_PIXELS)]  # a fixed stride sample
+    d = np.diff(flat.astype(np.float64), axis=0)
+    d = d[:, np.isfinite(d).all(0)]
+    if d.shape[1] == 0:
+        return np.zeros(n, np.float32)
+    dt = np.diff(np.asarray(times, np.float64))
+    med = np.median(d, axis=1)
+    base = float(np.median(med / dt))
+    return np.concatenate([[0.0], np.cumsum(med - base * dt)]).astype(np.float32)

@@ -11,9 +11,9 @@ import contextlib
 
 import numpy as np
 from astropy.io import fits
-from scipy.special import ndtr
 
 from ccdbadpix.dq.flags import flags_to_value
+from ccdbadpix.ramps._ebayes import probability_above, rate_prior
 from ccdbadpix.utils._files import _fits_str
 
 __all__ = []
@@ -22,11 +22,14 @@ _LINEAR = ("good", "hot", "warm")
 _NONFINITE_FLAGS = ("DO_NOT_USE", "OTHER_BAD_PIXEL")
 
 
-def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z=0.0):
-    """Output probabilities: the model's linear votes shared out by dark current.
+def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, prior):
+    """Output probabilities: the model's straight-line votes shared out by dark current.
 
-    The share above a threshold is ``ndtr((rate - threshold) / err - z)``: with ``z > 0``
-    a pixel is hot (warm) only when its dark current is ``z`` errors above the threshold.
+    The share above a threshold is the empirical-Bayes posterior probability that the
+    true dark current is at or above it (`~ccdbadpix.ramps._ebayes`, with the detector's
+    own rate distribution as the prior), and it is given only where the dark current is
+    significantly above the threshold, ``rate - z * err >= threshold`` (a one-sided test
+    at ``z`` standard errors): noise never makes a pixel warm or hot.
     """
     out = np.zeros((len(classes), *rate.shape), np.float32)
     linear = np.zeros(rate.shape, np.float32)
@@ -35,9 +38,11 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z=0.
             linear += probs[j]
         else:
             out[classes.index(name)] = probs[j]
-    err = np.maximum(rate_err, 1e-12)
-    above_warm = ndtr((rate - warm) / err - z).astype(np.float32)
-    above_hot = ndtr((rate - hot) / err - z).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        low = rate - np.float32(z) * rate_err
+    above_hot = probability_above(rate, rate_err, prior, hot, where=low >= hot)
+    above_warm = probability_above(rate, rate_err, prior, warm, where=low >= warm)
+    above_warm = np.maximum(above_warm, above_hot)
     out[classes.index("good")] = linear * (1 - above_warm)
     out[classes.index("warm")] = linear * (above_warm - above_hot)
     out[classes.index("hot")] = linear * above_hot
@@ -114,22 +119,25 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z):
     return dq
 
 
-def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, shapes_z=None):
+def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, z,
+           shapes=True):
     """Probabilities, labels and confidence of every pixel from the tile layers.
 
     ``classes`` are the output classes, ``uncertain`` last: the label of pixels whose
-    best probability is below ``min_confidence`` and of the ramps not ``usable``. With
-    ``shapes_z`` (a number of standard errors) the forest's votes are set aside: every
-    ramp is a straight line, good, warm or hot by the significance of its dark current.
+    best probability is below ``min_confidence`` and of the ramps not ``usable``.
+    Straight-line votes are split by `_split_linear` with a one-sided test at ``z``
+    standard errors. Without ``shapes`` the forest's votes are set aside: every ramp is a
+    straight line, good, warm or hot by its dark current alone.
     """
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]
-    votes, z = layers[:ncls], 0.0
-    if shapes_z is not None:
+    votes = layers[:ncls]
+    if not shapes:
         votes = np.zeros_like(votes)
         votes[model.classes.index("good")] = 1
-        z = shapes_z
-    probs = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot, warm, z)
+    prior = rate_prior(rate, rate_err, usable, (warm, hot))
+    probs = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot, warm, z,
+                          prior)
     probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
     best = probs.argmax(0)
     confidence = np.take_along_axis(probs, best[None], 0)[0]

@@ -16,7 +16,7 @@ __all__ = ["classify_tile"]
 _FIXED_LAYERS = 4  # rate, rate_err, finite, settled fraction
 
 
-def classify_tile(block, times, gain, read_noise, level_ref, model):
+def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True, common=None):
     """Classify one (nints, ngroups, ty, tx) block of ramps; a pure function.
 
     Parameters
@@ -31,6 +31,12 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
         Detector (median, spread) of first-group levels, counts.
     model : `RampClassifier`
         A fitted model.
+    shapes : bool, optional
+        False: too few groups for shapes; no forest, no jump correction: every ramp's
+        dark current is its least-squares slope.
+    common : `~numpy.ndarray`, optional
+        (nints, ngroups) detector-wide ramp shape subtracted from every ramp of each
+        integration (`~ccdbadpix.ramps._kernel.common_profile`).
 
     Returns
     -------
@@ -53,8 +59,10 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
     finite_all = np.ones(npix, bool)
     for i in range(nints):
         tile = np.asarray(block[i], dtype=np.float32).reshape(n, npix)
+        if common is not None:
+            tile = tile - np.asarray(common[i], np.float32)[:, None]
         p, rate, err, finite, settled, group, step = _classify_integration(
-            tile, t, gain, read_noise, level_ref, model)
+            tile, t, gain, read_noise, level_ref, model, shapes)
         finite_all &= finite
         probs += p
         rate_sum += np.where(finite, rate, 0)
@@ -75,7 +83,7 @@ def classify_tile(block, times, gain, read_noise, level_ref, model):
     return out.reshape((out.shape[0], *shape))
 
 
-def _classify_integration(tile, t, gain, read_noise, level_ref, model):
+def _classify_integration(tile, t, gain, read_noise, level_ref, model, shapes):
     """One integration's (ngroups, P) tile: the cheap pass, then the forest on the rest.
 
     Returns the vote fractions (ncls, P), rate and its error (electron/s), finite and
@@ -93,7 +101,7 @@ def _classify_integration(tile, t, gain, read_noise, level_ref, model):
     group = np.full(npix, -1, np.float32)
     step = np.zeros(npix, np.float32)
     todo = np.flatnonzero(~settled & finite)
-    if todo.size:
+    if todo.size and shapes:
         _full_path(tile, todo, t, gain, read_noise, level_ref, model,
                    p, rate, err, group, step)
     return p, rate, err, finite, settled, group, step
@@ -107,13 +115,18 @@ def _full_path(tile, todo, t, gain, read_noise, level_ref, model, p, rate, err, 
     b = _basics(y, t, read_noise)
     feats = _features(b, t, read_noise, sub[0], level_ref)[:, :nt]
     p[:, todo] = model.predict_proba(feats.T).T
-    rate[todo], err[todo] = b["rate"][:nt], b["rate_err"][:nt]
+    # the error of a pixel noisier than the detector scales with its own noise
+    rate[todo] = b["rate_shown"][:nt]
+    err[todo] = b["rate_shown_err"][:nt] * np.maximum(b["noise_ratio"][:nt], 1)
     z = b["z"][:, :nt]
     k = z.argmax(0)
     has = z[k, np.arange(nt)] > b["thr"]
     group[todo[has]] = k[has] + 1
     dev = b["d"][:, :nt] - b["mu"][:nt] * b["dt"]
     step[todo[has]] = dev[k[has], np.flatnonzero(has)]
+    small = ~has & (b["step_group"][:nt] > 0)  # a step only the whole ramp shows
+    group[todo[small]] = b["step_group"][:nt][small]
+    step[todo[small]] = b["step_size"][:nt][small]
 
 
 def _run_tiles(cube, params, n_jobs, progress, tile_bytes):

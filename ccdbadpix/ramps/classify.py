@@ -14,8 +14,10 @@ from ccdbadpix.ramps._domain import (
     falling_share,
     outside_domain,
     too_few_groups,
+    unresolved_thresholds,
     warn_if_falling,
     warn_outside_domain,
+    warn_unresolved,
 )
 from ccdbadpix.ramps._io import _load_ramps, _rate_threshold, _resolve_gain
 from ccdbadpix.ramps._kernel import FEATURE_NAMES
@@ -32,15 +34,17 @@ __all__ = ["DEFAULT_DQ_MAPPING", "classify_ramps"]
 
 #: DQ flags set for each class by `classify_ramps`. ``cosmic_ray`` is an event, not a
 #: persistent defect, so it sets nothing of its own (hits are reported in
-#: ``cosmic_rays``). Every pixel labelled by its shape (cosmic_ray included) also gets the
-#: ``hot`` or ``warm`` flags when its jump-corrected dark current is significantly above
-#: the threshold (``significance=``).
+#: ``cosmic_rays``). ``noisy`` (white noise well above the detector's read noise, no
+#: discrete levels) gets UNRELIABLE_SLOPE, the JWST flag of a noisy pixel's slope, without
+#: DO_NOT_USE. Every pixel labelled by its shape (cosmic_ray and noisy included) also gets
+#: the ``hot`` or ``warm`` flags when its jump-corrected dark current is significantly
+#: above the threshold (``significance=``).
 DEFAULT_DQ_MAPPING = MappingProxyType({
     "good": (), "hot": ("HOT", "DO_NOT_USE"), "warm": ("WARM",),
     "dead": ("DEAD", "DO_NOT_USE"), "telegraph": ("TELEGRAPH", "DO_NOT_USE"),
     "nonlinear": ("NONLINEAR", "DO_NOT_USE"), "saturated": ("SATURATED", "HOT", "DO_NOT_USE"),
     "cosmic_ray": (), "decreasing": ("OTHER_BAD_PIXEL", "DO_NOT_USE"),
-    "uncertain": ("OTHER_BAD_PIXEL",)})
+    "noisy": ("UNRELIABLE_SLOPE",), "uncertain": ("OTHER_BAD_PIXEL",)})
 
 _TILE_BYTES = 16_000_000  # float32 ramps per tile of in-memory and FITS input
 
@@ -48,7 +52,7 @@ _TILE_BYTES = 16_000_000  # float32 ramps per tile of in-memory and FITS input
 def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=None,
                    hot_threshold=1 * u.electron / u.s, warm_threshold=0.1 * u.electron / u.s,
                    model=None, min_confidence=0.5, priors=None, unit=None, dq_mapping=None,
-                   n_jobs=2, progress=None, compute=True, significance=0.001):
+                   n_jobs=2, progress=None, compute=True, significance=0.01):
     """Classify every pixel of an up-the-ramp dark cube, with a confidence per pixel.
 
     Each pixel's ramp is described by physical, noise-normalised features (see
@@ -83,13 +87,17 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         Pixels whose best class has a lower probability are labelled ``uncertain``;
         in [0, 1].
     significance : float, optional
-        One-sided false-alarm probability of the dark-current flags of pixels labelled
-        by their shape (nonlinear, telegraph, cosmic_ray, decreasing, uncertain): such a
-        pixel also carries HOT|DO_NOT_USE (WARM) when its dark current exceeds the hot
-        (warm) threshold by more than ``ndtri(1 - significance)`` of its standard
-        errors; 0.001 (3.1 sigma) by default, in (0, 0.5]. With fewer groups than the
-        model was trained on, the forest is not run and every pixel is good, warm or hot
-        by this test alone (header ``SHAPES = F``, with a warning).
+        One-sided false-alarm probability of every dark-current decision: a pixel is
+        ``hot`` or ``warm`` (and a pixel labelled by its shape carries HOT|DO_NOT_USE or
+        WARM) only when its dark current exceeds the threshold by more than
+        ``ndtri(1 - significance)`` of its own standard errors; 0.01 (2.3 sigma) by
+        default, in (0, 0.5]. Straight ramps that pass are split by the empirical-Bayes
+        posterior of their true dark current, with the detector's own rate
+        distribution as the prior. When the median error is too large for a threshold
+        (``z * error > threshold``) a warning names it (header ``HOTRESOL``,
+        ``WARMRESO``). With fewer groups than the model was trained on, the forest is
+        not run and every pixel is good, warm or hot by these tests alone (header
+        ``SHAPES = F``, with a warning).
     priors : dict, optional
         New prior probability per class name, e.g. ``{"telegraph": 0.01}``: the vote
         fractions are updated as in MaxiMask, ``p' = p / (p + F (1 - p))`` with
@@ -149,18 +157,20 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     classes = _output_classes(model)
     priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
-    rn, rn_eff, level_ref = _noise_and_level(r.cube, r.times, g, rn_given)
+    rn, rn_eff, level_ref, common = _noise_and_level(r.cube, r.times, g, rn_given)
     outside = outside_domain(model, r.times, rn, g)
     shapes = not too_few_groups(model, r.times)
     warn_outside_domain(outside, shapes, significance)
-    params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model)
+    params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model,
+                  shapes=shapes, common=common)
     if r.is_dask and not compute:
         return _run_dask(r.cube, params)
     layers, wrapped = _compute_layers(r, params, n_jobs, progress)
     settings = dict(gain=g, read_noise=rn, hot=hot, warm=warm, min_confidence=min_confidence,
                     priors=priors, mapping=mapping, outside=outside,
                     significance=significance, shapes=shapes)
-    result = _assemble(r, layers, wrapped, model, classes, settings)
+    result, unresolved = _assemble(r, layers, wrapped, model, classes, settings)
+    warn_unresolved(unresolved, significance)
     warn_if_falling(result.meta["FALLING"])
     return result
 
@@ -196,7 +206,8 @@ def _compute_layers(r, params, n_jobs, progress):
 
 
 def _assemble(r, layers, wrapped, model, classes, settings):
-    """The `RampClassification` of the layer stack: labels, DQ flags and provenance."""
+    """The `RampClassification` of the layer stack (labels, DQ flags and provenance), and
+    the thresholds the data cannot resolve (`unresolved_thresholds`)."""
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]
     finite = layers[ncls + 2] > 0
@@ -205,8 +216,8 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     hot, warm, g, rn = settings["hot"], settings["warm"], settings["gain"], settings["read_noise"]
     z = ndtri(1 - settings["significance"])
     probs, labels, confidence = _label(layers, usable, model, classes, settings["priors"],
-                                       hot, warm, settings["min_confidence"],
-                                       None if settings["shapes"] else z)
+                                       hot, warm, settings["min_confidence"], z,
+                                       settings["shapes"])
     dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, z)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(r.cube.shape[0], 3, *r.shape)
     if not settings["shapes"]:
@@ -218,6 +229,10 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     header["SIGLEVEL"] = (float(settings["significance"]),
                           "false-alarm prob. of dark-current flags")
     header["SHAPES"] = (bool(settings["shapes"]), "shape classifier run (enough groups)")
+    unresolved = unresolved_thresholds(rate_err, usable, {"hot_threshold": hot,
+                                                          "warm_threshold": warm}, z)
+    header["HOTRESOL"] = ("hot_threshold" not in unresolved, "hot threshold resolved")
+    header["WARMRESO"] = ("warm_threshold" not in unresolved, "warm threshold resolved")
     return RampClassification(
         classes=classes, labels=labels, confidence=confidence, probabilities=probs,
         dq=DQMask._wrap(dq, header), dark_current=rate * u.electron / u.s,
@@ -225,7 +240,7 @@ def _assemble(r, layers, wrapped, model, classes, settings):
         gain=g * u.electron / u.DN, times=r.times * u.s, finite=finite,
         settled=layers[ncls + 3] >= 1, jump_group=per_int[:, 0].astype(np.int16),
         jump_step=per_int[:, 1] * u.electron, cosmic_ray_vote=per_int[:, 2], meta=header,
-        ramps=r)
+        ramps=r), unresolved
 
 
 def _domain_cards(header, outside, falling):

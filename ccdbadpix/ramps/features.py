@@ -8,7 +8,12 @@ from astropy.table import Table
 
 from ccdbadpix.ramps._features_kernel import ramp_feature_tile
 from ccdbadpix.ramps._io import _load_ramps
-from ccdbadpix.ramps._kernel import FEATURE_NAMES, level_reference, read_noise_tile
+from ccdbadpix.ramps._kernel import (
+    FEATURE_NAMES,
+    common_profile,
+    level_reference,
+    read_noise_tile,
+)
 from ccdbadpix.utils._checks import _boolean, _integer, _real
 from ccdbadpix.utils._progress import _progress
 
@@ -38,11 +43,11 @@ def _read_noise_value(read_noise, gain):
     return float(value)
 
 
-def _sample_block(cube, max_rows=128, max_cols=512):
-    """A central block of the first integration, as a numpy array."""
+def _sample_block(cube, max_rows=128, max_cols=512, integration=0):
+    """A central block of one integration, as a numpy array."""
     ny, nx = cube.shape[-2:]
     y0, x0 = max(0, (ny - max_rows) // 2), max(0, (nx - max_cols) // 2)
-    block = cube[0, :, y0:y0 + max_rows, x0:x0 + max_cols]
+    block = cube[integration, :, y0:y0 + max_rows, x0:x0 + max_cols]
     if hasattr(block, "compute"):
         block = block.compute()
     return np.asarray(block, dtype=np.float32)
@@ -59,12 +64,22 @@ def _estimate(block, times, gain):
 
 
 def _noise_and_level(cube, times, gain, read_noise=None):
-    """Read noise (given, or estimated), its floored working value and the detector's
-    (median, spread) of first-group levels, from one central sample block."""
-    block = _sample_block(cube)
+    """Read noise (given, or estimated), its floored working value, the detector's
+    (median, spread) of first-group levels, from one central sample block of the first
+    integration after the detector-wide ramp shape is removed, and that shape of every
+    integration (`_common_profiles`)."""
+    common = _common_profiles(cube, times)
+    block = _sample_block(cube) - common[0][:, None, None]
     rn = _estimate(block, times, gain) if read_noise is None else read_noise
     rn_eff = max(rn, 1e-6)
-    return rn, rn_eff, level_reference(block[0], rn_eff / gain)
+    return rn, rn_eff, level_reference(block[0], rn_eff / gain), common
+
+
+def _common_profiles(cube, times):
+    """(nints, ngroups) float32 detector-wide ramp shape of each integration
+    (`~ccdbadpix.ramps._kernel.common_profile` of its central sample block)."""
+    return np.stack([common_profile(_sample_block(cube, integration=i), times)
+                     for i in range(cube.shape[0])])
 
 
 def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=None):
@@ -98,7 +113,8 @@ def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=N
     r = _load_ramps(ramps, times=times, group_time=group_time, gain=gain, unit=unit)
     g = r.gain if r.gain is not None else 1.0
     unit = u.electron if r.gain is not None else r.count_unit
-    return _estimate(_sample_block(r.cube), r.times, g) * unit
+    block = _sample_block(r.cube) - common_profile(_sample_block(r.cube), r.times)[:, None, None]
+    return _estimate(block, r.times, g) * unit
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,7 +239,7 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
         raise ValueError(f"integration must be in [0, {r.cube.shape[0] - 1}], got "
                          f"{integration}")
     progress = _boolean(progress, "progress")
-    rn, rn_eff, level_ref = _noise_and_level(
+    rn, rn_eff, level_ref, common = _noise_and_level(
         r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
     ngroups, (ny, nx) = r.cube.shape[1], r.shape
     rows = max(1, _TILE_BYTES // (4 * ngroups * nx))
@@ -233,7 +249,7 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
         block = r.cube[integration, :, y0:y0 + rows]
         if hasattr(block, "compute"):
             block = block.compute()
-        block = np.asarray(block, dtype=np.float32)
+        block = np.asarray(block, dtype=np.float32) - common[integration][:, None, None]
         out[:, y0:y0 + rows] = ramp_feature_tile(block, r.times, g, rn_eff, level_ref)
         finite[y0:y0 + rows] = np.isfinite(block).all(0)
     if r.wrapped is not None:  # integer counters that wrapped: as unusable as NaN

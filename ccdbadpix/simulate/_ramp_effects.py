@@ -36,7 +36,7 @@ _NB_DX = np.array([0, 0, -1, 1, -1, 1, -1, 1])
 # ----------------------------------------------------------------------------- checks
 def _number(x, key, lo, hi=np.inf, lo_open=False):
     v = _value(x, u.dimensionless_unscaled, f"effects[{key!r}]")
-    ok = (v > lo if lo_open else v >= lo) and v <= hi
+    ok = bool(np.isfinite(v)) and (v > lo if lo_open else v >= lo) and v <= hi
     _check(ok, f"effects[{key!r}] must be in {'(' if lo_open else '['}{lo}, {hi}], got {v}")
     return v
 
@@ -70,8 +70,8 @@ def _check_effects(effects):
         _check(key in DEFAULT_EFFECTS,
                f"unknown effects key {key!r}; valid keys: {sorted(DEFAULT_EFFECTS)}")
     e = {**DEFAULT_EFFECTS, **effects}
-    out = {k: _number(e[k], k, 0) for k in ("read_noise_spread", "reset_anomaly",
-                                            "correlated_noise")}
+    out = {k: _number(e[k], k, 0) for k in ("read_noise_spread", "correlated_noise")}
+    out["reset_anomaly"] = _number(e["reset_anomaly"], "reset_anomaly", -np.inf)
     out.update({k: _number(e[k], k, 0, 1) for k in ("decaying_hot", "telegraph_three_levels",
                                                    "showers", "snowballs")})
     out["nonlinearity"] = _number(e["nonlinearity"], "nonlinearity", 0, _MAX_NONLINEARITY)
@@ -327,7 +327,7 @@ def _draw_effects(rng, det, eff, amp, truth, defects):
         truth.ipc_lit = (truth.labels.reshape(det.shape) == 0) & (
             _ipc(truth.rate_map, det.alpha) >= det.warm_thr)
         fx.beta, fx.top = beta.astype(np.float32), (0.5 / beta).astype(np.float32)
-    if eff["reset_anomaly"] > 0:
+    if eff["reset_anomaly"] != 0:
         fx.reset = (eff["reset_anomaly"] * unit_e * rng.lognormal(0, 0.3, npix)
                     ).astype(np.float32)
         fx.reset[i_dead] = 0

@@ -115,7 +115,8 @@ class RampSimulation:
         _check(name in self.classes, f"unknown class {name!r}; valid: {self.classes}")
         return self.labels == self.classes.index(name)
 
-    def observable_labels(self, cosmic_ray_step=6.0, ambiguous_step=None):
+    def observable_labels(self, cosmic_ray_step=6.0, ambiguous_step=None,
+                          unresolved_within=None):
         """Labels as the ramps show them, the truth a ramp classifier is scored against.
 
         ``labels`` hold each pixel's intrinsic class. Two kinds of good pixels look
@@ -134,11 +135,18 @@ class RampSimulation:
             get the code -1: too small to be detected as a step, such a step still
             raises the measured dark current, so these ramps are neither clearly good
             nor clearly anything else. Leave them out of a score.
+        unresolved_within : `~astropy.units.Quantity`, optional
+            Scalar or (ny, nx) rate (e.g. a few standard errors of each pixel's measured
+            dark current). If given, ``good``, ``warm`` and ``hot`` pixels whose
+            IPC-convolved dark current is closer than this to a threshold get the code
+            -1: a classifier that flags a pixel only when its dark current is
+            significantly above a threshold cannot place them. Leave them out of a score.
 
         Returns
         -------
         `~numpy.ndarray`
-            (ny, nx) int8 codes into ``classes`` (or -1, see ``ambiguous_step``).
+            (ny, nx) int8 codes into ``classes`` (or -1, see ``ambiguous_step`` and
+            ``unresolved_within``).
 
         Examples
         --------
@@ -163,6 +171,11 @@ class RampSimulation:
             if ambiguous_step is not None:
                 small = (step >= ambiguous_step * unit_e) & (step < cosmic_ray_step * unit_e)
                 labels[good & small] = -1
+        if unresolved_within is not None:
+            within = np.broadcast_to(u.Quantity(unresolved_within).to_value(_E_S), seen.shape)
+            linear = np.isin(labels, [self.classes.index(c) for c in ("good", "warm", "hot")])
+            for thr in (warm_thr, hot_thr):
+                labels[linear & (np.abs(seen - thr) < within)] = -1
         return labels
 
     def to_ccddata(self, integration=None):

@@ -116,7 +116,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
       (at most 0.15); saturated pixels still saturate at their drawn time;
     - ``reset_anomaly`` (0; 5) and ``reset_anomaly_groups`` (1): an offset
       ``A exp(-k / reset_anomaly_groups)`` at group k, ``A = reset_anomaly x read noise
-      x lognormal(0, 0.3)`` per pixel (not dead pixels), the same in every integration;
+      x lognormal(0, 0.3)`` per pixel (not dead), the same in every integration (< 0: low);
     - ``correlated_noise`` (0; 0.3 read noises rms per read) over ``channels`` (4)
       readout channels (vertical stripes read in parallel, in the same direction): a
       1/f series over the readout order of a channel (pixel by pixel, row after row),

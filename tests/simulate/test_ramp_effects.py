@@ -166,6 +166,10 @@ def test_reset_anomaly():
     assert np.median(amp0) == pytest.approx(50, rel=0.05)  # 5 read noises
     assert np.log(amp0[0]).std() == pytest.approx(0.3, abs=0.02)
     assert np.all(amp0 > 0)
+    # a negative anomaly: the first reads are low by the same amounts
+    _, low = _pair({"reset_anomaly": -5.0, "reset_anomaly_groups": 2.0}, nints=2,
+                   fractions=fractions, gain=2)
+    np.testing.assert_allclose((low.data - base.data) * 2, -d, rtol=2e-3, atol=0.05)
 
 
 def test_correlated_noise_row_banding():
@@ -316,7 +320,8 @@ def test_effects_input_not_modified():
     ({"hot_decay": 0.3}, ValueError, "hot_decay"),
     ({"nonlinearity": 0.5}, ValueError, "nonlinearity"),
     ({"nonlinearity": -0.01}, ValueError, "nonlinearity"),
-    ({"reset_anomaly": -1}, ValueError, "reset_anomaly"),
+    ({"reset_anomaly": float("nan")}, ValueError, "reset_anomaly"),
+    ({"reset_anomaly": float("inf")}, ValueError, "reset_anomaly"),
     ({"reset_anomaly_groups": 0}, ValueError, "reset_anomaly_groups"),
     ({"correlated_noise": -0.3}, ValueError, "correlated_noise"),
     ({"channels": 0}, ValueError, "channels"),
