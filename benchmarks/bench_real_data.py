@@ -2,8 +2,11 @@
 
 The real cubes (see ``../shared/data/README.md``):
 
-- NIRSpec CV3 dark (JWST CRDS reference, NRS1 SUB512): groups 1-9 of SCI (group 0 is the
-  subtracted zero frame), 10.737 s per group (inferred, not a keyword), gain 1;
+- NIRSpec CV3 dark (JWST CRDS reference, NRS1 SUB512): all 10 groups of SCI (group 0 is
+  all zeros: every group had the zero frame subtracted, a constant per pixel that changes
+  no slope or difference, so the ramp starts at 0 with the first read as its reference;
+  issue 11 counted its 30 pixels >= 1 DN/s this way), 10.737 s per group (inferred, not
+  a keyword), gain 1;
 - PRIME H4RG: three reads ``DarkN{1,2,3}-0.fit.ref`` stacked into a (3, 4096, 128) cube,
   gain 2 e/count (the source's ramp code), about 2.9 s per read (assumed: typical H4RG
   full-frame readout; every rate scales with it);
@@ -68,7 +71,6 @@ class Cube:
     gain: float
     assumptions: str
     targets: dict
-    with_zero_frame: np.ndarray = None  # NIRSpec: all 10 groups, for a second LSQ count
     ref_columns: int = 0  # MIRI SUB64: the first 4 columns are reference pixels
 
 
@@ -87,11 +89,12 @@ def _nirspec(folder):
     if sci.shape[0] != 10 or np.any(sci[0] != 0):
         sys.exit(f"bench_real_data: NIRSpec SCI: expected 10 groups, group 0 all zeros; "
                  f"got shape {sci.shape}")
-    return Cube("nirspec", np.asarray(sci[1:], np.float32)[None], 10.737, 1.0,
-                "groups 1-9 (group 0 is the subtracted zero frame); 10.737 s per group "
-                "inferred from the median dark current (no keyword); gain 1 e/DN assumed",
+    return Cube("nirspec", np.asarray(sci, np.float32)[None], 10.737, 1.0,
+                "all 10 groups (group 0 all zeros: the zero frame, subtracted from every "
+                "group, is the ramp's reference read); 10.737 s per group inferred from the "
+                "median dark current (no keyword); gain 1 e/DN assumed",
                 dict(lsq_hot="all", telegraph="<= 0.15 % of pixels, none typical",
-                     decreasing="none typical"), np.asarray(sci, np.float32)[None])
+                     decreasing="none typical"))
 
 
 def _prime(folder):
@@ -186,13 +189,6 @@ def _dark_split(cube, res, lsq, hot_threshold):
           f"with HOT: {int((above & hot).sum())} (target: {target}); HOT with LSQ below it: "
           f"{int((hot & ~above).sum())}; HOT in all: {int(hot.sum())} = "
           f"{100 * hot.mean():.2f} % (target: {cube.targets.get('hot_fraction', '-')})")
-    if cube.with_zero_frame is not None:
-        full = cube.with_zero_frame
-        alt = _lsq(full, cube.group_time * np.arange(full.shape[1]))[0].mean(axis=0) * cube.gain
-        a = alt >= hot_threshold
-        print(f"    (LSQ over all {full.shape[1]} groups, zero frame included, as issue 11 "
-              f"counted: {int(a.sum())}, with HOT: {int((a & hot).sum())}; labels "
-              f"{_label_counts(res, a)})")
     med, sig = _robust(lsq)
     print(f"  LSQ slope median {med:.4g} e/s, robust sigma {sig:.4g} e/s over {npix} pixels")
     for k in (5, 30):

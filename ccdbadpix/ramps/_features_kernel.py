@@ -18,6 +18,7 @@ from ccdbadpix.ramps._kernel import (
     _two_columns,
     _weighted_sum,
 )
+from ccdbadpix.ramps._telegraph import two_level_statistic
 
 __all__ = []
 
@@ -78,16 +79,17 @@ def _basics(y, t, sigma_r):
     tc32, w32 = tc.astype(np.float32), w.astype(np.float32)
     rate = _weighted_sum(w32, yc)
     res_c = yc - yc.mean(0) - rate * tc32[:, None]
-    step_group, step_size = _remove_small_step(yc, rate, res_c, sigma_r, des, tc32)
     span = float(t[-1] - t[0])
+    dof = max(n - 2, 1)
+    step_group, step_size = _remove_small_step(yc, rate, res_c, sigma_r, des, tc32)
     lam = np.maximum(rate, 0)
     shot = lam * np.float32(span / 6)
     var_res = np.float32(sigma_r**2) + shot
-    dof = max(n - 2, 1)
     chi2_clean = (res_c * res_c).sum(0) / dof / var_res
     rate_raw = _weighted_sum(w32, y)
     res_r = y - y.mean(0) - rate_raw * tc32[:, None]
     chi2_raw = (res_r * res_r).sum(0) / dof / var_res
+    two_level = _two_level(res_r, chi2_raw, dof)
     rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
                        + lam * np.float32(6 / (5 * span)))
     if des["k"]:
@@ -108,7 +110,22 @@ def _basics(y, t, sigma_r):
                 res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
                 curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean,
                 step_group=step_group, step_size=step_size, noise_ratio=noise,
-                rate_shown=shown, rate_shown_err=shown_err)
+                rate_shown=shown, rate_shown_err=shown_err, two_level=two_level)
+
+
+def _two_level(res_r, chi2_raw, dof):
+    """`two_level_statistic` of the ramps as read whose residuals show excess variance
+    (the reduced chi-square two of its standard deviations above 1, at least eight
+    groups); (3, P) float32, zeros elsewhere. The raw ramp, since the jump correction
+    would cut the larger telegraph steps and any step of a pixel noisier than the rest."""
+    out = np.zeros((3, res_r.shape[1]), np.float32)
+    if res_r.shape[0] < 8:
+        return out
+    cols = np.flatnonzero(chi2_raw > 1 + 2 * np.sqrt(2 / dof))
+    if cols.size:
+        wide = _two_columns(res_r[:, cols])  # one column would sum in another order
+        out[:, cols] = np.stack(two_level_statistic(wide))[:, :cols.size]
+    return out
 
 
 def _rate_shown(yc, rate, rate_err, curv, sigma_r, des):
@@ -151,12 +168,18 @@ def _remove_small_step(yc, rate, res_c, sigma_r, des, tc32):
 
     A cosmic ray of a few read noises hides among the group differences but raises the
     fitted dark current by several of its errors. `_best_step` finds it from the whole
-    ramp; when it is beyond the jump threshold it is taken out of ``yc`` and of
-    ``rate``, and ``res_c`` is refitted, so the dark current of a hit pixel is not
+    ramp; when it is beyond the jump threshold and explains more of the residuals than a
+    parabola would (a debiasing hot pixel's ramp bends over smoothly, its large first
+    differences are no step), it is taken out of ``yc`` and of ``rate``, and ``res_c`` is
+    refitted, so the dark current of a hit pixel is not
     biased by the hit. Returns the group of the step removed (-1 if none) and its size.
     """
     stat, j, size = _best_step(res_c, np.maximum(rate, 0), sigma_r**2, des)
     found = np.flatnonzero((stat > des["thr"]) & (size > 0))
+    if found.size and des["k"]:  # a step must fit better than a parabola (debiasing)
+        curve = _weighted_sum(des["basis"][2], res_c[:, found])
+        gain = size[found] ** 2 * des["step_c"][j[found] - 1]
+        found = found[gain > curve * curve]
     group = np.full(rate.shape, -1, np.int32)
     if found.size:
         jf, sf = j[found], size[found]
@@ -289,6 +312,26 @@ def _wavelet_features(f, b):
     scale = np.float32(2 ** (level / 2))
     f["wavelet_coarse_max"][:] = np.abs(coeffs[1]).max(-1) / scale
     f["wavelet_approx_range"][:] = np.ptp(coeffs[0], axis=-1) / scale
+    _scale_ratios(f, b)
+    f["two_level_llr"][:], f["two_level_switches"][:], f["two_level_separation"][:] = (
+        b["two_level"])
+
+
+def _scale_ratios(f, b):
+    """Power of the jump-corrected residuals at 2- and 4-group scales over 1-group scale.
+
+    Mean squared Haar detail coefficients per level: for white noise every level has the
+    same power whatever its size, so a pixel that is only noisier than the rest keeps
+    ratios near 1, while two levels that persist for a few groups (telegraph noise)
+    raise the power of the coarser levels. Ramps too short for a level give ratio 1.
+    """
+    level = max(1, min(3, pywt.dwt_max_level(b["n"], 2)))
+    coeffs = pywt.wavedec(np.ascontiguousarray(b["res_c"].T), "haar", level=level, axis=-1)
+    power = [(c * c).mean(-1) for c in coeffs[:0:-1]]  # finest first
+    for name, k in (("scale_ratio_2", 1), ("scale_ratio_4", 2)):
+        f[name][:] = 1
+        if k < len(power):
+            np.divide(power[k], power[0], out=f[name], where=power[0] > 0)
 
 
 def features_of(tile, times, gain, read_noise, level_ref):

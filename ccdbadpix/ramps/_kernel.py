@@ -57,6 +57,11 @@ FEATURE_NAMES = (
     "wavelet_d1_rms",    # rms of the finest Haar detail coefficients, noise units
     "wavelet_coarse_max",  # largest coarsest-level Haar detail, noise units
     "wavelet_approx_range",  # range of the coarsest Haar approximation, noise units
+    "scale_ratio_2",     # Haar detail power at 2-group scale over 1-group scale, clean
+    "scale_ratio_4",     # the same at the 4-group scale (slow two-level switching)
+    "two_level_llr",     # two-state hidden Markov model over one Gaussian, log-likelihood
+    "two_level_switches",  # expected switches between its two levels
+    "two_level_separation",  # distance between the two levels, in units of its noise
     "level_z",           # first-group level above the detector's typical one, in spread
     "log_ngroups",       # natural log of the number of groups
 )

@@ -204,12 +204,16 @@ def _visible(sim):
     """False for defects too faint to be seen in ramps this short, left out of training:
     telegraph levels under 3.5 read noises apart in fewer than 20 groups, noisy pixels
     under twice the read noise in fewer than 12 groups (their labels would only teach the
-    forest to call noise telegraph or noisy)."""
+    forest to call noise telegraph or noisy), and telegraph pixels with fewer than three
+    switches in an integration (one excursion or one step is a glitch or a hit as much as
+    telegraph noise)."""
     n = sim.data.shape[-3]
     rn = sim.read_noise.to_value(u.electron)
-    faint_rtn = sim.mask("telegraph") & (sim.telegraph_step.to_value(u.electron) < 3.5 * rn)
+    tel = sim.mask("telegraph")
+    faint_rtn = tel & (sim.telegraph_step.to_value(u.electron) < 3.5 * rn)
     faint_noisy = sim.mask("noisy") & (sim.read_noise_map.to_value(u.electron) < 2 * rn)
-    return ~((faint_rtn & (n < 20)) | (faint_noisy & (n < 12)))
+    rare = tel & (sim.telegraph_switches < 3)
+    return ~((faint_rtn & (n < 20)) | (faint_noisy & (n < 12)) | rare)
 
 
 def training_domain(ngroups_range=None):
