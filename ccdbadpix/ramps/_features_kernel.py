@@ -7,6 +7,8 @@ in memory, over tiles of a memory-mapped file, or under ``dask.array.map_blocks`
 arithmetic (and so every bit of the features the shipped model was trained on) is fixed.
 """
 
+import functools
+
 import numpy as np
 import pywt
 
@@ -264,17 +266,46 @@ def _difference_features(f, b, sigma_r):
     f["n_jumps_up"][:] = (z > thr).sum(0)
     f["n_jumps_down"][:] = (z < -thr).sum(0)
     f["diff_std_z"][:] = z.std(0)
-    keep = ~b["jumps"]
-    nk = np.maximum(keep.sum(0), 1)
-    zk = np.where(keep, z, 0)
-    mk = zk.sum(0) / nk
-    f["diff_std_clean_z"][:] = np.sqrt(np.maximum((zk * zk).sum(0) / nk - mk * mk, 0))
+    f["diff_std_clean_z"][:] = _clean_scatter(z, b["jumps"])
     az = np.abs(z)
     f["diff_mean_abs_z"][:] = az.mean(0)
     amax = az.max(0)
     others = (az.sum(0) - amax) / max(m - 1, 1)
     f["diff_max_over_others"][:] = amax / np.maximum(others, 1e-3)
     f["diff_skew"][:], f["diff_kurtosis"][:] = _moments(z)
+
+
+def _clean_scatter(z, jumps):
+    """Std of the normalised differences ``z`` (m, P) without the jumps and the one
+    largest other difference, scaled to 1 for white read noise (`_trimmed_scale`).
+
+    Leaving out the largest difference keeps an excursion too small to be a jump (a
+    reset anomaly the pixel does not share, a small step) from hiding how quiet a ramp
+    is: a dead pixel stays well below 1 whatever its first groups do.
+    """
+    m = z.shape[0]
+    keep = ~jumps
+    if m >= 4:
+        az = np.where(keep, np.abs(z), -1)
+        keep = keep & (np.arange(m)[:, None] != az.argmax(0))
+    nk = np.maximum(keep.sum(0), 1)
+    zk = np.where(keep, z, 0)
+    mk = zk.sum(0) / nk
+    std = np.sqrt(np.maximum((zk * zk).sum(0) / nk - mk * mk, 0))
+    return std / np.float32(_trimmed_scale(m)) if m >= 4 else std
+
+
+@functools.lru_cache(maxsize=64)
+def _trimmed_scale(m, samples=20000):
+    """Mean `_clean_scatter` of m differences of unit white-noise reads over sqrt(2),
+    without jumps: from seeded simulated noise, once per m."""
+    rng = np.random.default_rng(20260612)
+    d = np.diff(rng.standard_normal((m + 1, samples)), axis=0) / np.sqrt(2)
+    d = d - (d.sum(0) - d.max(0) - d.min(0)) / (m - 2)  # as z: the trimmed mean removed
+    keep = np.arange(m)[:, None] != np.abs(d).argmax(0)
+    dk = np.where(keep, d, 0)
+    mk = dk.sum(0) / (m - 1)
+    return float(np.sqrt(np.maximum((dk * dk).sum(0) / (m - 1) - mk * mk, 0)).mean())
 
 
 def _residual_features(f, b):

@@ -41,7 +41,7 @@ FEATURE_NAMES = (
     "n_jumps_up",        # steps above the adaptive threshold
     "n_jumps_down",      # steps below minus the threshold
     "diff_std_z",        # std of the normalised group differences
-    "diff_std_clean_z",  # the same without the detected jumps
+    "diff_std_clean_z",  # the same without the jumps and the largest other difference
     "diff_mean_abs_z",   # sum of variations per difference, noise units
     "diff_max_over_others",  # max |step| over the mean |step| of the others
     "diff_skew",         # skewness of the normalised differences
@@ -105,7 +105,39 @@ def _design(times):
                 thr=_jump_threshold(m), chi2_max=float(chi2.isf(1e-3, k)) if k else np.inf,
                 var_lo=max(0.25, float(chi2.ppf(1e-5, max(m - 1, 1))) / max(m - 1, 1)),
                 var_hi=float(chi2.isf(1e-6, max(m - 1, 1))) / max(m - 1, 1), w2=1.0 / stt,
+                var_trim_lo=_trimmed_variance_bound(m),
                 **_step_design(basis[:2], walk, tc / stt), **_initial_slope_design(t, walk))
+
+
+@functools.lru_cache(maxsize=64)
+def _trimmed_variance_bound(m, p=1e-3, samples=20000):
+    """Lower bound of `_trimmed_variance` of m read-noise differences over its variance.
+
+    For unit white-noise reads (neighbouring differences share a read) the trimmed
+    variance of the m differences, over their variance 2, falls below the bound with
+    probability ``p`` at most (about p/4 for six differences, p for hundreds): a scaled
+    chi-square matched to its mean and variance from seeded simulated noise, computed
+    once per m. 0 (no test) below six differences.
+    """
+    if m < 6:
+        return 0.0
+    rng = np.random.default_rng(20260611)
+    d = np.diff(rng.standard_normal((m + 1, samples)), axis=0)
+    mu = (d.sum(0) - d.max(0) - d.min(0)) / (m - 2)
+    stat = _trimmed_variance((d * d).sum(0), d.max(0), d.min(0), mu, m) / 2
+    mean, var = float(stat.mean()), float(stat.var())
+    dof = 2 * mean * mean / var
+    return mean * float(chi2.ppf(p, dof)) / dof
+
+
+def _trimmed_variance(dsq, dmax, dmin, mu, m):
+    """Variance of m differences without the largest and the smallest one.
+
+    ``dsq`` the sum of their squares, ``dmax``/``dmin`` the extremes and ``mu`` the mean
+    of the other m - 2. A step or a reset-anomaly excursion in one difference does not
+    raise it, so a ramp quieter than the read noise still shows its low noise.
+    """
+    return (dsq - dmax * dmax - dmin * dmin - (m - 2) * mu * mu) / (m - 3)
 
 
 def _initial_slope_design(t, walk):
@@ -195,9 +227,11 @@ def _cheap(tile, times, gain, sigma_r):
 
     Returns ``settled`` (bool, P): plainly linear ramps (no step beyond the jump
     threshold either way, group-difference scatter consistent with read plus shot noise,
-    no low-frequency structure or curvature in the residuals of a straight line, no
-    significant fall), ``rate`` and ``rate_err`` (electron/s) and ``finite``. Costs about
-    five passes over the tile.
+    also without the largest and the smallest difference, so that a ramp that does not
+    integrate but for one excursion - a dead pixel with the detector's reset anomaly
+    subtracted - goes to the forest, no low-frequency structure or curvature in the
+    residuals of a straight line, no significant fall), ``rate`` and ``rate_err``
+    (electron/s) and ``finite``. Costs about five passes over the tile.
     """
     npix = tile.shape[1]
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf ramps: finite=False
@@ -228,6 +262,7 @@ def _cheap_pass(tile, times, gain, sigma_r):
         ok &= (mu - dmin) < des["thr"] * sd
         mean_d = dsum / np.float32(m)
         var_obs = (dsq - m * mean_d * mean_d) / np.float32(max(m - 1, 1))
+        trimmed = _trimmed_variance(dsq, dmax, dmin, mu, m) / var_d if m >= 6 else None
         del dt
     else:
         dt = des["dt"].astype(np.float32)[:, None]
@@ -237,8 +272,14 @@ def _cheap_pass(tile, times, gain, sigma_r):
         ok &= np.abs(z).max(0) < des["thr"]
         var_obs = z.var(0)
         var_d = np.float32(1)
+        zmax, zmin = z.max(0), z.min(0)
+        trimmed = (_trimmed_variance((z * z).sum(0), zmax, zmin,
+                                     (z.sum(0) - zmax - zmin) / np.float32(m - 2), m)
+                   if m >= 6 else None)
     ratio = var_obs / var_d
     ok &= (ratio > des["var_lo"]) & (ratio < des["var_hi"])
+    if trimmed is not None:  # quieter than read noise but for one or two differences
+        ok &= trimmed > des["var_trim_lo"]
     if des["k"]:
         kap = des["kappa"][2:].astype(np.float32)[:, None]
         c = proj[2:] * g
