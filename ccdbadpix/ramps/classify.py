@@ -157,7 +157,8 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     classes = _output_classes(model)
     priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
-    rn, rn_eff, level_ref, common = _noise_and_level(r.cube, r.times, g, rn_given)
+    rn, rn_eff, level_ref, common = _noise_and_level(r.cube, r.times, g, rn_given,
+                                                     unusable=r.wrapped)
     outside = outside_domain(model, r.times, rn, g)
     shapes = not too_few_groups(model, r.times)
     warn_outside_domain(outside, shapes, significance)

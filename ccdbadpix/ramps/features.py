@@ -43,14 +43,20 @@ def _read_noise_value(read_noise, gain):
     return float(value)
 
 
-def _sample_block(cube, max_rows=128, max_cols=512, integration=0):
-    """A central block of one integration, as a numpy array."""
+def _sample_block(cube, max_rows=128, max_cols=512, integration=0, unusable=None):
+    """A central block of one integration, as a numpy array; NaN where the (ny, nx) map
+    ``unusable`` (e.g. wrapped integer ramps) is True."""
     ny, nx = cube.shape[-2:]
     y0, x0 = max(0, (ny - max_rows) // 2), max(0, (nx - max_cols) // 2)
-    block = cube[integration, :, y0:y0 + max_rows, x0:x0 + max_cols]
+    window = np.s_[y0:y0 + max_rows, x0:x0 + max_cols]
+    block = cube[integration, :, *window]
     if hasattr(block, "compute"):
         block = block.compute()
-    return np.asarray(block, dtype=np.float32)
+    block = np.array(block, dtype=np.float32)
+    if unusable is not None:
+        bad = unusable[window]
+        block[:, np.asarray(bad.compute() if hasattr(bad, "compute") else bad)] = np.nan
+    return block
 
 
 def _estimate(block, times, gain):
@@ -63,23 +69,23 @@ def _estimate(block, times, gain):
     return value
 
 
-def _noise_and_level(cube, times, gain, read_noise=None):
+def _noise_and_level(cube, times, gain, read_noise=None, unusable=None):
     """Read noise (given, or estimated), its floored working value, the detector's
     (median, spread) of first-group levels, from one central sample block of the first
     integration after the detector-wide ramp shape is removed, and that shape of every
-    integration (`_common_profiles`)."""
-    common = _common_profiles(cube, times)
-    block = _sample_block(cube) - common[0][:, None, None]
+    integration (`_common_profiles`); ramps ``unusable`` ((ny, nx) bool) take no part."""
+    common = _common_profiles(cube, times, unusable)
+    block = _sample_block(cube, unusable=unusable) - common[0][:, None, None]
     rn = _estimate(block, times, gain) if read_noise is None else read_noise
     rn_eff = max(rn, 1e-6)
     return rn, rn_eff, level_reference(block[0], rn_eff / gain), common
 
 
-def _common_profiles(cube, times):
+def _common_profiles(cube, times, unusable=None):
     """(nints, ngroups) float32 detector-wide ramp shape of each integration
     (`~ccdbadpix.ramps._kernel.common_profile` of its central sample block)."""
-    return np.stack([common_profile(_sample_block(cube, integration=i), times)
-                     for i in range(cube.shape[0])])
+    return np.stack([common_profile(_sample_block(cube, integration=i, unusable=unusable),
+                                    times) for i in range(cube.shape[0])])
 
 
 def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=None):

@@ -104,13 +104,16 @@ def _random_effects(rng):
         "reset_anomaly_groups": rng.uniform(0.5, 2.5),
         "correlated_noise": rng.uniform(0, 0.5),
         "channels": int(rng.choice([1, 4, 32])),
-        "telegraph_dwell": (_logu(rng, 2, 4), _logu(rng, 4, 20)),
+        # Markov switching every few groups, or (None) a few switches at random times
+        "telegraph_dwell": (_logu(rng, 2, 4), _logu(rng, 4, 20)) if rng.random() < 0.7
+        else None,
         "telegraph_three_levels": rng.uniform(0, 0.3),
         "cosmic_ray_halo": rng.uniform(0, 0.05),
         "showers": rng.uniform(0, 0.2),
         "snowballs": rng.uniform(0, 0.05),
         "dead_kinds": dict(zip(("constant", "low_noise", "stuck"), kinds.tolist(),
                                strict=True)),
+        "read_glitches": rng.uniform(0, 3e-4),
     }
 
 
@@ -204,16 +207,16 @@ def _visible(sim):
     """False for defects too faint to be seen in ramps this short, left out of training:
     telegraph levels under 3.5 read noises apart in fewer than 20 groups, noisy pixels
     under twice the read noise in fewer than 12 groups (their labels would only teach the
-    forest to call noise telegraph or noisy), and telegraph pixels with fewer than three
-    switches in an integration (one excursion or one step is a glitch or a hit as much as
-    telegraph noise)."""
+    forest to call noise telegraph or noisy), and telegraph pixels whose only visit to a
+    level lasts one read (a one-read excursion: no ramp tells it from a one-read glitch
+    of a good pixel, `REALISTIC_EFFECTS`' ``read_glitches``)."""
     n = sim.data.shape[-3]
     rn = sim.read_noise.to_value(u.electron)
     tel = sim.mask("telegraph")
     faint_rtn = tel & (sim.telegraph_step.to_value(u.electron) < 3.5 * rn)
     faint_noisy = sim.mask("noisy") & (sim.read_noise_map.to_value(u.electron) < 2 * rn)
-    rare = tel & (sim.telegraph_switches < 3)
-    return ~((faint_rtn & (n < 20)) | (faint_noisy & (n < 12)) | rare)
+    glitch_like = tel & (sim.telegraph_min_reads < 2)
+    return ~((faint_rtn & (n < 20)) | (faint_noisy & (n < 12)) | glitch_like)
 
 
 def training_domain(ngroups_range=None):

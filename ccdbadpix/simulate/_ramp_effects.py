@@ -15,7 +15,7 @@ from ccdbadpix.simulate._common import _check, _header, _int, _ipc, _loguniform,
 DEFAULT_EFFECTS = MappingProxyType({
     "read_noise_spread": 0.0, "decaying_hot": 0.0, "hot_decay": (0.1, 0.5),
     "nonlinearity": 0.0, "reset_anomaly": 0.0, "reset_anomaly_groups": 1.0,
-    "correlated_noise": 0.0, "channels": 4, "telegraph_dwell": None,
+    "correlated_noise": 0.0, "channels": 4, "read_glitches": 0.0, "telegraph_dwell": None,
     "telegraph_three_levels": 0.0, "cosmic_ray_halo": 0.0, "showers": 0.0, "snowballs": 0.0,
     "dead_kinds": MappingProxyType({"constant": 0.5, "low_noise": 0.5, "stuck": 0.0})})
 
@@ -23,7 +23,8 @@ DEFAULT_EFFECTS = MappingProxyType({
 #: training set and the benchmarks (pass as ``effects=REALISTIC_EFFECTS``).
 REALISTIC_EFFECTS = MappingProxyType({
     **DEFAULT_EFFECTS, "read_noise_spread": 0.1, "decaying_hot": 0.5, "nonlinearity": 0.08,
-    "reset_anomaly": 5.0, "correlated_noise": 0.3, "telegraph_dwell": (1.5, 8.0),
+    "reset_anomaly": 5.0, "correlated_noise": 0.3, "read_glitches": 1e-4,
+    "telegraph_dwell": (1.5, 8.0),
     "telegraph_three_levels": 0.2, "cosmic_ray_halo": 0.03, "showers": 0.1, "snowballs": 0.02,
     "dead_kinds": MappingProxyType({"constant": 0.3, "low_noise": 0.5, "stuck": 0.2})})
 
@@ -73,7 +74,7 @@ def _check_effects(effects):
     out = {k: _number(e[k], k, 0) for k in ("read_noise_spread", "correlated_noise")}
     out["reset_anomaly"] = _number(e["reset_anomaly"], "reset_anomaly", -np.inf)
     out.update({k: _number(e[k], k, 0, 1) for k in ("decaying_hot", "telegraph_three_levels",
-                                                   "showers", "snowballs")})
+                                                   "showers", "snowballs", "read_glitches")})
     out["nonlinearity"] = _number(e["nonlinearity"], "nonlinearity", 0, _MAX_NONLINEARITY)
     out["cosmic_ray_halo"] = _number(e["cosmic_ray_halo"], "cosmic_ray_halo", 0, 1 / 8)
     out["reset_anomaly_groups"] = _number(e["reset_anomaly_groups"], "reset_anomaly_groups",
@@ -107,6 +108,7 @@ def _effects_cards(eff):
         ("RESETGRP", eff["reset_anomaly_groups"], "[groups] reset anomaly decay"),
         ("CORRNOIS", eff["correlated_noise"], "[read noise] 1/f noise rms per read"),
         ("NCHANNEL", eff["channels"], "readout channels"),
+        ("GLITCHES", eff["read_glitches"], "chance of a one-read glitch per read"),
         ("TELDWLO", dwell[0], "[groups] min telegraph dwell, 0 = random"),
         ("TELDWHI", dwell[1], "[groups] max telegraph dwell, 0 = random"),
         ("TEL3LEV", eff["telegraph_three_levels"], "share of three-level telegraph"),
@@ -162,8 +164,9 @@ def _markov_states(rng, dwell, three, ngroups):
 
 
 def _telegraph_levels(rng, tel, ngroups):
-    """One integration's (n, ngroups) float32 telegraph offsets (electron) and the number
-    of level transitions of each pixel; at least one up and one down in every ramp."""
+    """One integration's (n, ngroups) float32 telegraph offsets (electron) and (2, n) of
+    each pixel's level transitions and fewest reads at one of its levels; at least one
+    up and one down in every ramp."""
     n = tel.levels.shape[0]
     if tel.dwell is None:  # random boundaries (main generator, as without effects)
         states = _telegraph_states(rng, n, ngroups).astype(np.int64)
@@ -182,7 +185,9 @@ def _telegraph_levels(rng, tel, ngroups):
             states[todo[ok]], todo = s[ok], todo[~ok]
         states[todo] = _telegraph_states(tel.rng, todo.size, ngroups)  # practically never
     levels = np.take_along_axis(tel.levels, states, axis=1)
-    return levels, (np.diff(levels, axis=1) != 0).sum(axis=1)
+    counts = np.stack([(states == s).sum(axis=1) for s in range(3)])
+    fewest = np.where(counts > 0, counts, ngroups).min(axis=0)
+    return levels, np.stack([(np.diff(levels, axis=1) != 0).sum(axis=1), fewest])
 
 
 def _correlated_noise(rng, shape, channels, rms):
@@ -208,6 +213,20 @@ def _add_correlated(out, row):
     for x0 in range(0, out.shape[1], width):
         block = out[:, x0:x0 + width]
         block += row[:, :block.shape[1]]
+
+
+def _readout_effects(fx, out):
+    """Add, in place, to one read ``out`` (electron) the correlated noise and the
+    one-read glitches (a share ``fx.glitch`` of the pixels, 5-30 read noises either way:
+    readout spikes, not charge)."""
+    if fx.corr is not None:
+        _add_correlated(out, _correlated_noise(fx.rng, out.shape, fx.corr[1], fx.corr[0]))
+    if fx.glitch:
+        flat = out.reshape(-1)
+        m = fx.rng.binomial(flat.size, fx.glitch)
+        pix = fx.rng.integers(0, flat.size, m)
+        amp = _loguniform(fx.rng, 5, 30, m) * fx.unit_e * fx.rng.choice([-1.0, 1.0], m)
+        np.add.at(flat, pix, amp.astype(np.float32))
 
 
 def _cosmic_events(rng, idx, shape, ngroups, amp, cluster, dead):
@@ -309,7 +328,8 @@ def _draw_effects(rng, det, eff, amp, truth, defects):
         sigma *= spread.astype(np.float32)
     sigma[idx["noisy"]] = _loguniform(rng, *amp["noisy"], idx["noisy"].size) * unit_e
     fx = SimpleNamespace(rng=rng, beta=None, reset=None, decay=None, corr=None,
-                         i_stuck=defects.i_stuck, stuck=None)
+                         i_stuck=defects.i_stuck, stuck=None, unit_e=unit_e,
+                         glitch=eff["read_glitches"])
     hw = np.concatenate([idx["hot"], idx["warm"]])
     decays = hw[rng.random(hw.size) < eff["decaying_hot"]]
     if decays.size:

@@ -62,6 +62,10 @@ class RampSimulation:
     telegraph_switches : `~numpy.ndarray`
         (ny, nx) int16: for telegraph pixels the smallest number of level transitions in
         an integration (at least 2), -1 for other pixels.
+    telegraph_min_reads : `~numpy.ndarray`
+        (ny, nx) int16: for telegraph pixels the fewest reads spent at one of its levels
+        in an integration (1: a single one-read excursion, which no ramp can tell from a
+        one-read glitch), -1 for other pixels.
     telegraph_step : `~astropy.units.Quantity`
         (ny, nx) separation of the two main telegraph levels in electron, 0 elsewhere.
     effects : `types.MappingProxyType`
@@ -97,6 +101,7 @@ class RampSimulation:
     cosmic_ray_step: u.Quantity = None
     read_noise_map: u.Quantity = None
     telegraph_switches: np.ndarray = None
+    telegraph_min_reads: np.ndarray = None
     telegraph_step: u.Quantity = None
     effects: object = None
 
@@ -219,7 +224,8 @@ class RampSimulation:
         (column TIME in s), ``LABELS`` (uint8 codes; CLASS0, CLASS1... name the classes),
         ``DARKCUR`` (electron/s), ``CRGROUP`` (int16), ``IPCLIT`` (uint8), ``BIAS`` (DN),
         and when present ``RDNOISE`` (``read_noise_map``, electron), ``TELSWTCH``
-        (``telegraph_switches``, int16) and ``TELSTEP`` (``telegraph_step``, electron).
+        (``telegraph_switches``, int16), ``TELMINRD`` (``telegraph_min_reads``, int16) and
+        ``TELSTEP`` (``telegraph_step``, electron).
 
         Parameters
         ----------
@@ -258,6 +264,7 @@ class RampSimulation:
         hdul["DARKCUR"].header["BUNIT"] = "electron/s"
         hdul["BIAS"].header["BUNIT"] = "DN"
         for name, value in (("RDNOISE", self.read_noise_map), ("TELSWTCH", self.telegraph_switches),
+                            ("TELMINRD", self.telegraph_min_reads),
                             ("TELSTEP", self.telegraph_step)):
             if value is not None:
                 hdu = fits.ImageHDU(np.asarray(getattr(value, "value", value)), name=name)

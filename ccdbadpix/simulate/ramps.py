@@ -24,14 +24,13 @@ from ccdbadpix.simulate._common import (
 from ccdbadpix.simulate._ramp_effects import (
     DEFAULT_EFFECTS,
     REALISTIC_EFFECTS,
-    _add_correlated,
     _check_effects,
-    _correlated_noise,
     _cosmic_events,
     _draw_effects,
     _frozen,
     _more_cosmic_rays,
     _ramp_header,
+    _readout_effects,
     _telegraph_levels,
 )
 from ccdbadpix.simulate._ramp_simulation import RampSimulation
@@ -121,7 +120,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
       readout channels (vertical stripes read in parallel, in the same direction): a
       1/f series over the readout order of a channel (pixel by pixel, row after row),
       common to all channels, new in each read, added to every pixel: row banding
-      plus a high-frequency part;
+      plus a high-frequency part; ``read_glitches`` (0; 1e-4): chance of each pixel in
+      each read to read off by 5-30 read noises, either way, in that read only;
     - ``telegraph_dwell`` (None: random switching times; realistic (1.5, 8)): (min, max)
       mean dwell time in groups, log-uniform per pixel, of a two-state Markov process
       (ramps with less than one up and one down transition are redrawn);
@@ -213,7 +213,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     truth = _draw_truth(rng, det, frac, amp, hot_hi)
     defects = _draw_defects(rng, erng, det, amp, cluster, truth, eff)
     fx = _draw_effects(erng, det, eff, amp, truth, defects)
-    data, switches = _integrate(rng, det, truth, defects, fx, progress)
+    data, tel_stats = _integrate(rng, det, truth, defects, fx, progress)
     tel_step = np.zeros(det.npix, np.float32)
     tel_step[truth.idx["telegraph"]] = defects.tel_amp
     return RampSimulation(
@@ -227,7 +227,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         warm_threshold=det.warm_thr * _E_S, meta=_ramp_header(seed, det, eff, PIXEL_CLASSES),
         cosmic_ray_step=defects.cr_step.reshape(ny, nx) * u.electron,
         read_noise_map=defects.sigma.reshape(ny, nx) * u.electron,
-        telegraph_switches=switches.reshape(ny, nx),
+        telegraph_switches=tel_stats[0].reshape(ny, nx),
+        telegraph_min_reads=tel_stats[1].reshape(ny, nx),
         telegraph_step=tel_step.reshape(ny, nx) * u.electron, effects=_frozen(eff))
 
 
@@ -350,19 +351,19 @@ def _draw_defects(rng, erng, det, amp, cluster, truth, eff):
 
 def _integrate(rng, det, truth, defects, fx, progress):
     """The (nints, ngroups, ny, nx) float32 cube in DN, group by group, in place, and
-    the fewest telegraph transitions of each pixel in an integration (-1: none)."""
+    (2, npix) each pixel's fewest telegraph transitions and reads at one level (-1: none)."""
     (ny, nx), ngroups, nints = det.shape, det.ngroups, det.nints
     data = np.empty((nints, ngroups, ny, nx), np.float32)
     base = truth.rate * det.dt
     lam, charge = np.empty(det.npix), np.empty((ny, nx), np.float32)
     rc = np.exp(-np.concatenate([[0.0], det.times])[:, None] / defects.nl_tau)  # (ng + 1, n_nl)
     i_tel = truth.idx["telegraph"]
-    switches = np.full(det.npix, -1, np.int16)
+    tel_stats = np.full((2, det.npix), -1, np.int16)
     with ProgressBar(nints * ngroups) if progress else contextlib.nullcontext() as bar:
         for i in range(nints):
             charge[...] = 0
-            levels, n_switch = _telegraph_levels(rng, fx.tel, ngroups)
-            switches[i_tel] = n_switch if i == 0 else np.minimum(switches[i_tel], n_switch)
+            levels, stats = _telegraph_levels(rng, fx.tel, ngroups)
+            tel_stats[:, i_tel] = stats if i == 0 else np.minimum(tel_stats[:, i_tel], stats)
             for k in range(ngroups):
                 np.copyto(lam, base)
                 lam[truth.idx["nonlinear"]] += defects.nl_amp * (rc[k] - rc[k + 1])
@@ -374,7 +375,7 @@ def _integrate(rng, det, truth, defects, fx, progress):
                 _read(rng, data[i, k], charge, levels[:, k], k, det, truth, defects, fx)
                 if bar is not None:
                     bar.update()
-    return data, switches
+    return data, tel_stats
 
 
 def _read(rng, out, charge, telegraph, k, det, truth, defects, fx):
@@ -393,8 +394,7 @@ def _read(rng, out, charge, telegraph, k, det, truth, defects, fx):
     if fx.stuck is not None:
         flat[fx.i_stuck] = fx.stuck
     out += rng.standard_normal(det.shape, dtype=np.float32) * defects.sigma.reshape(det.shape)
-    if fx.corr is not None:
-        _add_correlated(out, _correlated_noise(fx.rng, det.shape, fx.corr[1], fx.corr[0]))
+    _readout_effects(fx, out)
     out *= np.float32(1 / det.g)
     out += truth.bias_map.reshape(det.shape)
     np.minimum(out, np.float32(det.sat), out=out)

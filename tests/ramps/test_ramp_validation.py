@@ -63,8 +63,11 @@ def test_wrapped_uint16_ramps_are_do_not_use(uint16_cube, kind, tmp_path):
     result = classify_ramps(ramps, times=sim.times, **common)
     mask = _wrap_mask()
     _check_wrapped(result, mask)
-    # every other pixel is classified as the same counts given as floats
-    plain = classify_ramps(cube.astype(np.float32), times=sim.times, **common)
+    # every other pixel is classified as the same counts given as floats with the wrapped
+    # ramps unusable (NaN): the detector-wide rate prior learns from neither
+    floats = cube.astype(np.float32)
+    floats[:, mask] = np.nan
+    plain = classify_ramps(floats, times=sim.times, **common)
     assert plain.meta["NWRAP"] == 0
     assert np.array_equal(result.labels[~mask], plain.labels[~mask])
     assert np.array_equal(result.dq.data[~mask], plain.dq.data[~mask])  # incl. (15, 15)

@@ -208,6 +208,11 @@ def test_telegraph_switches_truth(dwell):
     tel = sim.mask("telegraph")
     np.testing.assert_array_equal(sim.telegraph_switches[tel], counts)
     assert np.all(counts >= 2) and np.all(sim.telegraph_switches[~tel] == -1)
+    # reads at the least-visited level, fewest over the integrations
+    fewest = [min(np.unique(lv[i, :, j], return_counts=True)[1].min() for i in range(3))
+              for j in range(tel.sum())]
+    np.testing.assert_array_equal(sim.telegraph_min_reads[tel], fewest)
+    assert np.all(sim.telegraph_min_reads[~tel] == -1) and min(fewest) >= 1
     step = sim.telegraph_step.to_value(u.electron)
     assert np.all((step[tel] >= 2) & (step[tel] <= 5)) and np.all(step[~tel] == 0)
     distinct = [np.unique(lv[:, :, j]).size for j in range(tel.sum())]
@@ -298,6 +303,7 @@ def test_realistic_effects_run_and_are_recorded(tmp_path):
     with fits.open(path) as hdul:
         np.testing.assert_array_equal(hdul["RDNOISE"].data, sim.read_noise_map.value)
         np.testing.assert_array_equal(hdul["TELSWTCH"].data, sim.telegraph_switches)
+        np.testing.assert_array_equal(hdul["TELMINRD"].data, sim.telegraph_min_reads)
         np.testing.assert_array_equal(hdul["TELSTEP"].data, sim.telegraph_step.value)
         assert hdul["LABELS"].header["CLASS9"] == "noisy"
 
