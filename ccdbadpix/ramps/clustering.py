@@ -42,7 +42,7 @@ __all__ = ["DEFAULT_CLUSTER_FEATURES", "RampClusters", "cluster_ramps",
 
 #: Class names a person verifying the sample would usually use.
 SUGGESTED_LABELS = ("good", "hot", "warm", "dead", "telegraph", "nonlinear", "saturated",
-                    "cosmic_ray", "decreasing")
+                    "cosmic_ray", "decreasing", "noisy")
 
 _LABEL_WIDTH = 32  # characters of the in-memory verified_label column
 

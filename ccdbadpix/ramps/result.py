@@ -64,7 +64,7 @@ class RampClassification:
     >>> sim = simulate_ramps((32, 32), ngroups=30, seed=3)
     >>> res = classify_ramps(sim.data, times=sim.times, gain=sim.gain)
     >>> res.classes[-1], res.probabilities.shape
-    ('uncertain', (9, 32, 32))
+    ('uncertain', (10, 32, 32))
     >>> res.dq.meta["BPMETHOD"]
     'classify_ramps'
     """

@@ -154,7 +154,7 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
     labels : `~numpy.ndarray`
         (nsamples,) str.
     class_priors : dict
-        Fraction of each of the nine classes among all simulated pixels (before the
+        Fraction of each of the ten classes among all simulated pixels (before the
         merge and the subsampling): the training priors for ``priors=``.
 
     Examples
@@ -273,7 +273,8 @@ def train_default_model(n_detectors=150, *, seed=0, n_estimators=48, min_samples
     >>> from ccdbadpix.ramps.training import train_default_model
     >>> model = train_default_model(3, shape=(32, 32), n_estimators=4, seed=2)
     >>> model.classes
-    ('cosmic_ray', 'dead', 'decreasing', 'good', 'nonlinear', 'saturated', 'telegraph')
+    ('cosmic_ray', 'dead', 'decreasing', 'good', 'noisy', 'nonlinear', 'saturated',
+     'telegraph')
     """
     x, y, priors = simulate_training_set(n_detectors, seed=seed, progress=progress, **kwargs)
     model = RampClassifier(n_estimators, min_samples_leaf=min_samples_leaf,
