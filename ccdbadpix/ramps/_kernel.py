@@ -313,7 +313,8 @@ def _prepare(tile, gain):
     y = np.asarray(tile, dtype=np.float32)
     finite = np.isfinite(y).all(0)
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite ramps zeroed below
-        y = (y - y[0]) * np.float32(gain)
+        y = y - y[0]
+        y *= np.float32(gain)
     if not finite.all():
         y[:, ~finite] = 0
     return y, finite
@@ -343,8 +344,13 @@ def read_noise_tile(ramps, times, gain):
     """
     n = ramps.shape[0]
     y, finite = _prepare(np.asarray(ramps, np.float32).reshape(n, -1), gain)
-    d = np.diff(y, axis=0).astype(np.float64)
-    var = d.var(axis=0, ddof=1) - np.maximum(d.mean(0), 0)
+    # float32 differences, kept as float64; then numpy's var(ddof=1) and mean, in place
+    d = np.empty((n - 1, y.shape[1]))
+    np.subtract(y[1:], y[:-1], out=d, dtype=np.float32)
+    mean = d.sum(0) / (n - 1)
+    d -= mean
+    d *= d
+    var = d.sum(0) / (n - 2) - np.maximum(mean, 0)
     est = np.sqrt(np.maximum(var, 0) / (2 * _median_variance_scale(n)))
     est = np.where(finite, est, np.nan)
     return est.reshape(ramps.shape[1:])

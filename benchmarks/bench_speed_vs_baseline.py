@@ -1,0 +1,120 @@
+"""Time classify_ramps of this checkout against a baseline checkout on the same cubes.
+
+The cubes are simulated once by this checkout (plain ``simulate_ramps`` cubes and, at a
+smaller size, realistic detectors of ``bench_classify_ramps.DETECTORS``), written to a
+temporary directory, and each version is timed in its own subprocess whose
+``PYTHONPATH`` puts that checkout first (both are the package ``ccdbadpix``, so they
+cannot share one interpreter). Each subprocess makes one warm-up call per cube (imports,
+per-ramp-length caches, the model), then takes the best of ``--repeat`` calls; the two
+versions alternate over ``--rounds`` rounds and the best of all is printed, since other
+jobs on the machine make single timings noisy. Nothing is asserted.
+
+Run: ``python benchmarks/bench_speed_vs_baseline.py --baseline /path/to/baseline/checkout
+[--current /path/to/this/checkout] [--size 512] [--real-size 384] [--repeat 3] [--rounds 2]``
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _cubes(size, real_size):
+    """(name, simulation) of the benchmark cubes."""
+    sys.path.insert(0, str(HERE))
+    from bench_classify_ramps import DETECTORS
+
+    from ccdbadpix.simulate import simulate_ramps
+
+    for ngroups, seed in ((80, 1), (30, 2)):
+        sim = simulate_ramps((size, size), ngroups=ngroups, seed=seed)
+        yield f"plain {size}x{size}", sim
+    for name in list(DETECTORS)[:2]:
+        sim = simulate_ramps((real_size, real_size), **DETECTORS[name])
+        yield f"{name.split(',')[0]} {real_size}x{real_size}", sim
+
+
+def _worker(paths, repeat):
+    """Time classify_ramps of the package on the path on each saved cube; print JSON."""
+    import warnings
+
+    import ccdbadpix
+    from ccdbadpix import classify_ramps
+
+    warnings.simplefilter("ignore")
+    out = {"package": ccdbadpix.__file__, "times": []}
+    for path in paths:
+        saved = np.load(path)
+        cube, times, gain = saved["cube"], saved["times"], float(saved["gain"])
+
+        def call(cube=cube, times=times, gain=gain):
+            return classify_ramps(cube, times=times, gain=gain, progress=False)
+
+        call()  # warm-up
+        best = np.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            call()
+            best = min(best, time.perf_counter() - t0)
+        out["times"].append(best)
+    print(json.dumps(out))
+
+
+def _run(checkout, paths, repeat):
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repeat", str(repeat),
+           *paths]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", help="checkout of the baseline version")
+    parser.add_argument("--current", default=str(HERE.parent), help="checkout to compare")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--real-size", type=int, default=384)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args.paths, args.repeat)
+        return
+    if not args.baseline:
+        parser.error("--baseline is required")
+    with tempfile.TemporaryDirectory() as tmp:
+        names, paths, groups = [], [], []
+        for i, (name, sim) in enumerate(_cubes(args.size, args.real_size)):
+            path = os.path.join(tmp, f"cube{i}.npz")
+            np.savez(path, cube=sim.data, times=sim.times.to_value("s"),
+                     gain=sim.gain.to_value("electron / DN"))
+            names.append(name)
+            paths.append(path)
+            groups.append(sim.data.shape[-3])
+        best = {"baseline": np.full(len(paths), np.inf), "current": np.full(len(paths), np.inf)}
+        where = {}
+        for _ in range(args.rounds):
+            for key, checkout in (("baseline", args.baseline), ("current", args.current)):
+                res = _run(checkout, paths, args.repeat)
+                where[key] = res["package"]
+                best[key] = np.minimum(best[key], res["times"])
+    for key in ("baseline", "current"):
+        print(f"{key}: {where[key]}")
+    print(f"{'cube':40s} {'groups':>6s} {'baseline s':>10s} {'current s':>10s} {'ratio':>6s}")
+    for i, name in enumerate(names):
+        b, c = best["baseline"][i], best["current"][i]
+        print(f"{name:40s} {groups[i]:6d} {b:10.3f} {c:10.3f} {c / b:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
