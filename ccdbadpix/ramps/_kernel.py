@@ -244,8 +244,12 @@ def _cheap_pass(tile, times, gain, sigma_r):
     g = np.float32(gain)
     proj = _weighted_sum(des["basis"], tile)  # (2 + k, P) counts
     rate = proj[1] * np.float32(g / des["slope_norm"])
-    d = np.diff(tile, axis=0)
-    dsq = (d * d).sum(0) * (g * g)
+    if des["uniform"]:
+        dsq, dmax, dmin = _difference_stats(tile)
+    else:
+        d = np.diff(tile, axis=0)
+        dsq = (d * d).sum(0)
+    dsq *= g * g
     dsum = (tile[-1] - tile[0]) * g
     finite = np.isfinite(proj).all(0) & np.isfinite(dsq)
     m, s2 = des["m"], np.float32(sigma_r**2)
@@ -253,8 +257,7 @@ def _cheap_pass(tile, times, gain, sigma_r):
     rate_err = np.sqrt(s2 * np.float32(des["w2"]) + lam * np.float32(6 / (5 * des["span"])))
     ok = finite & (rate > -4 * rate_err)
     if des["uniform"]:
-        dt = np.float32(des["dt"][0])
-        dmax, dmin = d.max(0) * g, d.min(0) * g
+        dmax, dmin = dmax * g, dmin * g
         mu = (dsum - dmax - dmin) / np.float32(max(m - 2, 1)) if m >= 4 else dsum / m
         var_d = 2 * s2 + np.maximum(mu, 0)
         sd = np.sqrt(var_d)
@@ -263,7 +266,6 @@ def _cheap_pass(tile, times, gain, sigma_r):
         mean_d = dsum / np.float32(m)
         var_obs = (dsq - m * mean_d * mean_d) / np.float32(max(m - 1, 1))
         trimmed = _trimmed_variance(dsq, dmax, dmin, mu, m) / var_d if m >= 6 else None
-        del dt
     else:
         dt = des["dt"].astype(np.float32)[:, None]
         mu = dsum / np.float32(des["span"])
@@ -281,14 +283,35 @@ def _cheap_pass(tile, times, gain, sigma_r):
     if trimmed is not None:  # quieter than read noise but for one or two differences
         ok &= trimmed > des["var_trim_lo"]
     if des["k"]:
-        kap = des["kappa"][2:].astype(np.float32)[:, None]
-        c = proj[2:] * g
-        z2 = c * c / (s2 + lam * kap)
-        ok &= z2.sum(0) < des["chi2_max"]
-        ok &= z2[0] < 12.25  # curvature below 3.5 sigma
-        ok &= ~((c[0] < 0) & (z2[0] > 9))  # bending down by 3 sigma: maybe a hot pixel
+        kap = des["kappa"][2:].astype(np.float32)
+        c = proj[2] * g
+        z2 = c * c / (s2 + lam * kap[0])
+        ok &= z2 < 12.25  # curvature below 3.5 sigma
+        ok &= ~((c < 0) & (z2 > 9))  # bending down by 3 sigma: maybe a hot pixel
+        for j in range(1, des["k"]):  # the sum over the polynomials, row by row as numpy
+            c = proj[2 + j] * g
+            z2 += c * c / (s2 + lam * kap[j])
+        ok &= z2 < des["chi2_max"]
     _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2)
     return ok, rate, rate_err, finite
+
+
+def _difference_stats(tile):
+    """``(d * d).sum(0)``, ``d.max(0)`` and ``d.min(0)`` of ``d = np.diff(tile, axis=0)``
+    for a (n, P) tile, P >= 2, with the same bits (numpy adds the rows of a wide array
+    one by one), one group difference at a time instead of through (n - 1, P)
+    temporaries."""
+    diff = tile[1] - tile[0]
+    total = diff * diff
+    high, low = diff.copy(), diff.copy()
+    square = np.empty_like(diff)
+    for j in range(1, tile.shape[0] - 1):
+        np.subtract(tile[j + 1], tile[j], out=diff)
+        np.multiply(diff, diff, out=square)
+        total += square
+        np.maximum(high, diff, out=high)
+        np.minimum(low, diff, out=low)
+    return total, high, low
 
 
 def _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2):
