@@ -182,7 +182,11 @@ def _best_step(res, lam, sigma2, des):
     either side of the step takes part. Returns the statistic (P,), the group (P,) and
     the least-squares step size (P,) in electron.
     """
-    tail = np.cumsum(res[:0:-1], axis=0)[::-1]  # (n-1, P): S_j for j = 1..n-1
+    n = res.shape[0]
+    tail = np.empty((n - 1, res.shape[1]), res.dtype)  # S_j for j = 1..n-1
+    tail[n - 2] = res[n - 1]
+    for k in range(n - 3, -1, -1):  # row by row, the bits of cumsum: many times faster
+        np.add(tail[k + 1], res[k + 1], out=tail[k])
     var = des["step_c"][:, None] * np.float32(sigma2) + des["step_v"][:, None] * lam
     stat = tail / np.sqrt(var)
     j = stat.argmax(0)
