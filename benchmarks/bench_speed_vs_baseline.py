@@ -10,7 +10,8 @@ versions alternate over ``--rounds`` rounds and the best of all is printed, sinc
 jobs on the machine make single timings noisy. Nothing is asserted.
 
 Run: ``python benchmarks/bench_speed_vs_baseline.py --baseline /path/to/baseline/checkout
-[--current /path/to/this/checkout] [--size 512] [--real-size 384] [--repeat 3] [--rounds 2]``
+[--current /path/to/this/checkout] [--size 512] [--real-size 384] [--detectors 2]
+[--repeat 3] [--rounds 2]``
 """
 
 import argparse
@@ -27,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def _cubes(size, real_size):
+def _cubes(size, real_size, detectors):
     """(name, simulation) of the benchmark cubes."""
     sys.path.insert(0, str(HERE))
     from bench_classify_ramps import DETECTORS
@@ -37,7 +38,7 @@ def _cubes(size, real_size):
     for ngroups, seed in ((80, 1), (30, 2)):
         sim = simulate_ramps((size, size), ngroups=ngroups, seed=seed)
         yield f"plain {size}x{size}", sim
-    for name in list(DETECTORS)[:2]:
+    for name in list(DETECTORS)[:detectors]:
         sim = simulate_ramps((real_size, real_size), **DETECTORS[name])
         yield f"{name.split(',')[0]} {real_size}x{real_size}", sim
 
@@ -82,6 +83,8 @@ def main():
     parser.add_argument("--current", default=str(HERE.parent), help="checkout to compare")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--real-size", type=int, default=384)
+    parser.add_argument("--detectors", type=int, default=2,
+                        help="how many of bench_classify_ramps.DETECTORS, in order")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -94,7 +97,7 @@ def main():
         parser.error("--baseline is required")
     with tempfile.TemporaryDirectory() as tmp:
         names, paths, groups = [], [], []
-        for i, (name, sim) in enumerate(_cubes(args.size, args.real_size)):
+        for i, (name, sim) in enumerate(_cubes(args.size, args.real_size, args.detectors)):
             path = os.path.join(tmp, f"cube{i}.npz")
             np.savez(path, cube=sim.data, times=sim.times.to_value("s"),
                      gain=sim.gain.to_value("electron / DN"))
