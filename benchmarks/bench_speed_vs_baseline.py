@@ -5,17 +5,17 @@ smaller size, realistic detectors of ``bench_classify_ramps.DETECTORS``), writte
 temporary directory, and each version is timed in its own subprocess whose
 ``PYTHONPATH`` puts that checkout first (both are the package ``ccdbadpix``, so they
 cannot share one interpreter). Each subprocess makes one warm-up call per cube (imports,
-per-ramp-length caches, the model), then takes the best of ``--repeat`` calls; the two
-versions alternate over ``--rounds`` rounds and the best of all is printed, since other
-jobs on the machine make single timings noisy. Nothing is asserted.
+per-ramp-length caches, the model); then, cube by cube, the two versions are timed back
+to back (best of ``--repeat`` calls each, the order alternating) over ``--rounds``
+rounds, and the best of all is printed, since other jobs on the machine make single
+timings noisy. Nothing is asserted.
 
 Run: ``python benchmarks/bench_speed_vs_baseline.py --baseline /path/to/baseline/checkout
 [--current /path/to/this/checkout] [--size 512] [--real-size 384] [--detectors 2]
-[--repeat 3] [--rounds 2]``
+[--repeat 3] [--rounds 3]``
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -44,37 +44,45 @@ def _cubes(size, real_size, detectors):
 
 
 def _worker(paths, repeat):
-    """Time classify_ramps of the package on the path on each saved cube; print JSON."""
+    """Serve timings: load the cubes, warm up on each, then for every index read from
+    stdin print the best of ``repeat`` calls on that cube (s)."""
     import warnings
 
     import ccdbadpix
     from ccdbadpix import classify_ramps
 
     warnings.simplefilter("ignore")
-    out = {"package": ccdbadpix.__file__, "times": []}
+    calls = []
     for path in paths:
         saved = np.load(path)
         cube, times, gain = saved["cube"], saved["times"], float(saved["gain"])
-
-        def call(cube=cube, times=times, gain=gain):
-            return classify_ramps(cube, times=times, gain=gain, progress=False)
-
-        call()  # warm-up
+        calls.append(lambda cube=cube, times=times, gain=gain: classify_ramps(
+            cube, times=times, gain=gain, progress=False))
+        calls[-1]()  # warm-up: imports, the model, per-ramp-length caches
+    print(ccdbadpix.__file__, flush=True)
+    for line in sys.stdin:
         best = np.inf
         for _ in range(repeat):
             t0 = time.perf_counter()
-            call()
+            calls[int(line)]()
             best = min(best, time.perf_counter() - t0)
-        out["times"].append(best)
-    print(json.dumps(out))
+        print(best, flush=True)
 
 
-def _run(checkout, paths, repeat):
+def _start(checkout, paths, repeat):
+    """A worker process whose package is the one in ``checkout``, and the file it loaded."""
     env = dict(os.environ, PYTHONPATH=str(checkout))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--repeat", str(repeat),
            *paths]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def _ask(proc, index):
+    proc.stdin.write(f"{index}\n")
+    proc.stdin.flush()
+    return float(proc.stdout.readline())
 
 
 def main():
@@ -86,7 +94,7 @@ def main():
     parser.add_argument("--detectors", type=int, default=2,
                         help="how many of bench_classify_ramps.DETECTORS, in order")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -104,15 +112,19 @@ def main():
             names.append(name)
             paths.append(path)
             groups.append(sim.data.shape[-3])
-        best = {"baseline": np.full(len(paths), np.inf), "current": np.full(len(paths), np.inf)}
-        where = {}
-        for _ in range(args.rounds):
-            for key, checkout in (("baseline", args.baseline), ("current", args.current)):
-                res = _run(checkout, paths, args.repeat)
-                where[key] = res["package"]
-                best[key] = np.minimum(best[key], res["times"])
-    for key in ("baseline", "current"):
-        print(f"{key}: {where[key]}")
+        keys = ("baseline", "current")
+        workers = {k: _start(c, paths, args.repeat)
+                   for k, c in zip(keys, (args.baseline, args.current), strict=True)}
+        best = {k: np.full(len(paths), np.inf) for k in keys}
+        for r in range(args.rounds):  # cube by cube, the two versions back to back
+            for i in range(len(paths)):
+                for k in (keys if (r + i) % 2 == 0 else keys[::-1]):
+                    best[k][i] = min(best[k][i], _ask(workers[k][0], i))
+        for proc, _ in workers.values():
+            proc.stdin.close()
+            proc.wait()
+    for k in keys:
+        print(f"{k}: {workers[k][1]}")
     print(f"{'cube':40s} {'groups':>6s} {'baseline s':>10s} {'current s':>10s} {'ratio':>6s}")
     for i, name in enumerate(names):
         b, c = best["baseline"][i], best["current"][i]
