@@ -37,7 +37,7 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
         dark current is its least-squares slope.
     common : `~numpy.ndarray`, optional
         (nints, ngroups) detector-wide ramp shape subtracted from every ramp of each
-        integration (`~ccdbadpix.ramps._kernel.common_profile`).
+        integration (`~ccdbadpix.ramps._detector.common_profile`).
 
     Returns
     -------
