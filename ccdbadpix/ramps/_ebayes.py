@@ -15,6 +15,8 @@ fixed stride over the pixels, every sum runs in a fixed order, so the result doe
 depend on tiles, chunks or threads.
 """
 
+import functools
+
 import numpy as np
 
 __all__ = []
@@ -66,14 +68,72 @@ def rate_prior(rate, err, usable, thresholds=()):
     r, e, a = _sample(rate[ok].astype(np.float64), err[ok].astype(np.float64))
     grid = np.unique(np.concatenate([np.quantile(r, np.linspace(0, 1, _GRID)),
                                      np.asarray(thresholds, np.float64)]))
-    like = _likelihood(r, e, grid)
-    w = np.full(grid.size, 1.0 / grid.size)
-    a = a / a.sum()
-    for _ in range(_ITERATIONS):
-        post = like * w
-        post /= np.maximum(post.sum(1, keepdims=True), 1e-300)
-        w = (a[:, None] * post).sum(0)
+    w = _em_weights(_likelihood(r, e, grid), a / a.sum())
     return grid, w / w.sum()
+
+
+def _em_weights(like, a):
+    """The grid weights after `_ITERATIONS` EM steps from the uniform prior.
+
+    Each step is ``post = like * w; post /= max(post.sum(1), 1e-300);
+    w = (a[:, None] * post).sum(0)``, with these very bits; but the per-pixel sums over
+    a short row of grid points cost more than their arithmetic, so the posterior is kept
+    grid-major and summed over the grid with `_grid_sums` (numpy's pairwise order, when it
+    reproduces numpy's own sums), then copied pixel-major for the sum over pixels.
+    """
+    w = np.full(like.shape[1], 1.0 / like.shape[1])
+    if not _grid_sums_match_numpy(like.shape[1]):
+        for _ in range(_ITERATIONS):
+            post = like * w
+            post /= np.maximum(post.sum(1, keepdims=True), 1e-300)
+            w = (a[:, None] * post).sum(0)
+        return w
+    grid_major = np.ascontiguousarray(like.T)
+    post = np.empty_like(grid_major)
+    pixel_major = np.empty_like(like)
+    for _ in range(_ITERATIONS):
+        np.multiply(grid_major, w[:, None], out=post)
+        total = _grid_sums(post)
+        np.maximum(total, 1e-300, out=total)
+        post /= total
+        post *= a
+        np.copyto(pixel_major, post.T)
+        w = pixel_major.sum(0)
+    return w
+
+
+def _grid_sums(x):
+    """``x.sum(0)`` of a (g, P) array in the order numpy sums a contiguous row of g
+    values (g <= 128): eight running sums over rows j, j + 8, ..., combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the rows left over one
+    by one; for g < 8 row by row from 0."""
+    g = x.shape[0]
+    if g < 8:
+        out = np.zeros(x.shape[1])
+        for row in x:
+            out += row
+        return out
+    m = g - g % 8
+    r = x[:8].copy()
+    for i in range(8, m, 8):
+        r += x[i:i + 8]
+    r = r[0::2] + r[1::2]
+    r = r[0::2] + r[1::2]
+    out = r[0] + r[1]
+    for i in range(m, g):
+        out += x[i]
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _grid_sums_match_numpy(g):
+    """Whether `_grid_sums` gives numpy's bits for rows of g values (checked once per g
+    on seeded values of many magnitudes)."""
+    if g > 128:
+        return False
+    rng = np.random.default_rng(g)
+    x = rng.random((256, g)) * 10.0 ** rng.integers(-30, 30, (256, g))
+    return bool(np.array_equal(_grid_sums(np.ascontiguousarray(x.T)), x.sum(1)))
 
 
 def _likelihood(r, e, grid):

@@ -46,7 +46,9 @@ def _steps(z, thr):
     half = az > 0.5 * thr
     pos = z > 0
     excursion = np.zeros_like(big)
-    alike = 3 * np.minimum(az[1:], az[:-1]) > np.maximum(az[1:], az[:-1])
+    low = np.minimum(az[1:], az[:-1])
+    low *= 3
+    alike = low > np.maximum(az[1:], az[:-1])
     pair = half[1:] & half[:-1] & (pos[1:] != pos[:-1]) & alike
     excursion[:-1] |= pair
     excursion[1:] |= pair
@@ -68,8 +70,12 @@ def _basics(y, t, sigma_r):
         mu = (d.sum(0) - d.max(0) - d.min(0)) / np.float32(dt.sum() - 2 * dt.mean())
     else:
         mu = np.median(d / dt, axis=0)
-    var_d = 2 * sigma_r**2 + np.maximum(mu, 0) * dt  # (m, P)
-    z = (d - mu * dt) / np.sqrt(var_d)
+    var_d = np.maximum(mu, 0) * dt  # (m, P); in place below, the bits of the plain sums
+    var_d += 2 * sigma_r**2
+    sd = np.sqrt(var_d)
+    z = mu * dt
+    np.subtract(d, z, out=z)
+    z /= sd
     thr = des["thr"]
     jumps = _steps(z, thr)
     dc = np.where(jumps, mu * dt, d)
@@ -104,7 +110,7 @@ def _basics(y, t, sigma_r):
         lowfreq_clean = z2.mean(0)
     else:
         curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
-    flat = np.abs(d) <= _FLAT * np.sqrt(var_d)
+    flat = np.abs(d) <= _FLAT * sd
     noise = _noise_ratio(d, jumps, mu, dt, sigma_r)
     shown, shown_err = _rate_shown(yc, rate, rate_err, curv, sigma_r, des)
     return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
@@ -159,8 +165,12 @@ def _noise_ratio(d, jumps, mu, dt, sigma_r):
     """
     d2 = np.diff(d, axis=0)
     keep = ~(jumps[1:] | jumps[:-1])
-    expected = 6 * np.float32(sigma_r**2) + 2 * np.maximum(mu, 0) * dt[1:]
-    num = np.where(keep, d2 * d2 / expected, 0).sum(0)
+    expected = 2 * np.maximum(mu, 0) * dt[1:]
+    expected += 6 * np.float32(sigma_r**2)
+    d2 *= d2  # in place: the bits of np.where(keep, d2 * d2 / expected, 0)
+    d2 /= expected
+    np.copyto(d2, 0, where=~keep)
+    num = d2.sum(0)
     count = keep.sum(0)
     return np.where(count >= 4, np.sqrt(num / np.maximum(count, 1)), 1).astype(np.float32)
 

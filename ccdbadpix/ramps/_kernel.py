@@ -4,9 +4,9 @@ Every function here takes plain numpy arrays and returns new ones; nothing reads
 state, so the same code runs in memory, over tiles of a memory-mapped file, or under
 ``dask.array.map_blocks``. Ramps arrive as ``(ngroups, P)`` float arrays of P pixels.
 This module holds the feature names, the projection basis of a set of group times, the
-order-fixed sums, the cheap first pass (`_cheap`) and the read-noise and level
-estimates; the full features of the ramps the first pass leaves are computed by
-`ccdbadpix.ramps._features_kernel`.
+order-fixed sums and the cheap first pass (`_cheap`); the full features of the ramps the
+first pass leaves are computed by `ccdbadpix.ramps._features_kernel`, the detector-wide
+read-noise, level and common-shape estimates by `ccdbadpix.ramps._detector`.
 
 All features are in physical, noise-normalised units: signal in electrons, steps and
 residuals in units of the expected noise (read noise plus shot noise of the pixel's own
@@ -182,7 +182,11 @@ def _best_step(res, lam, sigma2, des):
     either side of the step takes part. Returns the statistic (P,), the group (P,) and
     the least-squares step size (P,) in electron.
     """
-    tail = np.cumsum(res[:0:-1], axis=0)[::-1]  # (n-1, P): S_j for j = 1..n-1
+    n = res.shape[0]
+    tail = np.empty((n - 1, res.shape[1]), res.dtype)  # S_j for j = 1..n-1
+    tail[n - 2] = res[n - 1]
+    for k in range(n - 3, -1, -1):  # row by row, the bits of cumsum: many times faster
+        np.add(tail[k + 1], res[k + 1], out=tail[k])
     var = des["step_c"][:, None] * np.float32(sigma2) + des["step_v"][:, None] * lam
     stat = tail / np.sqrt(var)
     j = stat.argmax(0)
@@ -244,8 +248,12 @@ def _cheap_pass(tile, times, gain, sigma_r):
     g = np.float32(gain)
     proj = _weighted_sum(des["basis"], tile)  # (2 + k, P) counts
     rate = proj[1] * np.float32(g / des["slope_norm"])
-    d = np.diff(tile, axis=0)
-    dsq = (d * d).sum(0) * (g * g)
+    if des["uniform"]:
+        dsq, dmax, dmin = _difference_stats(tile)
+    else:
+        d = np.diff(tile, axis=0)
+        dsq = (d * d).sum(0)
+    dsq *= g * g
     dsum = (tile[-1] - tile[0]) * g
     finite = np.isfinite(proj).all(0) & np.isfinite(dsq)
     m, s2 = des["m"], np.float32(sigma_r**2)
@@ -253,8 +261,7 @@ def _cheap_pass(tile, times, gain, sigma_r):
     rate_err = np.sqrt(s2 * np.float32(des["w2"]) + lam * np.float32(6 / (5 * des["span"])))
     ok = finite & (rate > -4 * rate_err)
     if des["uniform"]:
-        dt = np.float32(des["dt"][0])
-        dmax, dmin = d.max(0) * g, d.min(0) * g
+        dmax, dmin = dmax * g, dmin * g
         mu = (dsum - dmax - dmin) / np.float32(max(m - 2, 1)) if m >= 4 else dsum / m
         var_d = 2 * s2 + np.maximum(mu, 0)
         sd = np.sqrt(var_d)
@@ -263,7 +270,6 @@ def _cheap_pass(tile, times, gain, sigma_r):
         mean_d = dsum / np.float32(m)
         var_obs = (dsq - m * mean_d * mean_d) / np.float32(max(m - 1, 1))
         trimmed = _trimmed_variance(dsq, dmax, dmin, mu, m) / var_d if m >= 6 else None
-        del dt
     else:
         dt = des["dt"].astype(np.float32)[:, None]
         mu = dsum / np.float32(des["span"])
@@ -281,14 +287,35 @@ def _cheap_pass(tile, times, gain, sigma_r):
     if trimmed is not None:  # quieter than read noise but for one or two differences
         ok &= trimmed > des["var_trim_lo"]
     if des["k"]:
-        kap = des["kappa"][2:].astype(np.float32)[:, None]
-        c = proj[2:] * g
-        z2 = c * c / (s2 + lam * kap)
-        ok &= z2.sum(0) < des["chi2_max"]
-        ok &= z2[0] < 12.25  # curvature below 3.5 sigma
-        ok &= ~((c[0] < 0) & (z2[0] > 9))  # bending down by 3 sigma: maybe a hot pixel
+        kap = des["kappa"][2:].astype(np.float32)
+        c = proj[2] * g
+        z2 = c * c / (s2 + lam * kap[0])
+        ok &= z2 < 12.25  # curvature below 3.5 sigma
+        ok &= ~((c < 0) & (z2 > 9))  # bending down by 3 sigma: maybe a hot pixel
+        for j in range(1, des["k"]):  # the sum over the polynomials, row by row as numpy
+            c = proj[2 + j] * g
+            z2 += c * c / (s2 + lam * kap[j])
+        ok &= z2 < des["chi2_max"]
     _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2)
     return ok, rate, rate_err, finite
+
+
+def _difference_stats(tile):
+    """``(d * d).sum(0)``, ``d.max(0)`` and ``d.min(0)`` of ``d = np.diff(tile, axis=0)``
+    for a (n, P) tile, P >= 2, with the same bits (numpy adds the rows of a wide array
+    one by one), one group difference at a time instead of through (n - 1, P)
+    temporaries."""
+    diff = tile[1] - tile[0]
+    total = diff * diff
+    high, low = diff.copy(), diff.copy()
+    square = np.empty_like(diff)
+    for j in range(1, tile.shape[0] - 1):
+        np.subtract(tile[j + 1], tile[j], out=diff)
+        np.multiply(diff, diff, out=square)
+        total += square
+        np.maximum(high, diff, out=high)
+        np.minimum(low, diff, out=low)
+    return total, high, low
 
 
 def _unsettle_small_steps(ok, tile, proj, des, g, rate, rate_err, s2):
@@ -313,75 +340,8 @@ def _prepare(tile, gain):
     y = np.asarray(tile, dtype=np.float32)
     finite = np.isfinite(y).all(0)
     with np.errstate(invalid="ignore", over="ignore"):  # non-finite ramps zeroed below
-        y = (y - y[0]) * np.float32(gain)
+        y = y - y[0]
+        y *= np.float32(gain)
     if not finite.all():
         y[:, ~finite] = 0
     return y, finite
-
-
-@functools.lru_cache(maxsize=64)
-def _median_variance_scale(n, samples=40000):
-    """Median of the difference-variance statistic for n reads of unit white noise, / 2.
-
-    Computed once per n from seeded simulated noise (it has no simple closed form, the
-    differences being correlated); it tends to 1 for many groups.
-    """
-    rng = np.random.default_rng(20261121)
-    d = np.diff(rng.standard_normal((n, samples)), axis=0)
-    return float(np.median(d.var(axis=0, ddof=1))) / 2
-
-
-def read_noise_tile(ramps, times, gain):
-    """Per-pixel read-noise estimates (electron) of a (ngroups, ...) block.
-
-    From the sample variance of each pixel's group differences, with its own shot noise
-    (the mean difference, in electrons) removed, scaled so that the *median* over pixels
-    is unbiased for Gaussian read noise however few the groups (neighbouring differences
-    share a read, and a median of few-sample variances sits below their mean; see
-    `_median_variance_scale`). Take the median over pixels: jumps,
-    telegraph steps and hot pixels only move the upper tail. NaN where undefined.
-    """
-    n = ramps.shape[0]
-    y, finite = _prepare(np.asarray(ramps, np.float32).reshape(n, -1), gain)
-    d = np.diff(y, axis=0).astype(np.float64)
-    var = d.var(axis=0, ddof=1) - np.maximum(d.mean(0), 0)
-    est = np.sqrt(np.maximum(var, 0) / (2 * _median_variance_scale(n)))
-    est = np.where(finite, est, np.nan)
-    return est.reshape(ramps.shape[1:])
-
-
-def level_reference(first_group, read_noise_counts):
-    """(median, spread) of first-group levels, the spread floored at the read noise."""
-    v = np.asarray(first_group, np.float64).ravel()
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return 0.0, max(read_noise_counts, 1e-6)
-    med = float(np.median(v))
-    spread = 1.4826 * float(np.median(np.abs(v - med)))
-    return med, max(spread, read_noise_counts, 1e-6)
-
-
-_PROFILE_PIXELS = 4096  # pixels whose median group differences give the common shape
-
-
-def common_profile(block, times):
-    """The detector-wide additive ramp shape of a (ngroups, ...) block of counts, (ngroups,).
-
-    Effects every pixel shares (the reset anomaly of the first groups, a last-frame
-    effect, a drift of the readout) move the median group difference of the detector
-    away from its median rate. ``p[k]`` is the sum of those departures up to group k
-    (``p[0] = 0``): subtracting it from every ramp leaves each pixel's own behaviour,
-    as a reference-pixel correction does for the bias, and keeps the median dark
-    current. Non-finite ramps are left out; 0 where no ramp is finite.
-    """
-    n = block.shape[0]
-    flat = np.asarray(block).reshape(n, -1)
-    flat = flat[:, ::max(1, flat.shape[1] // _PROFILE_PIXELS)]  # a fixed stride sample
-    d = np.diff(flat.astype(np.float64), axis=0)
-    d = d[:, np.isfinite(d).all(0)]
-    if d.shape[1] == 0:
-        return np.zeros(n, np.float32)
-    dt = np.diff(np.asarray(times, np.float64))
-    med = np.median(d, axis=1)
-    base = float(np.median(med / dt))
-    return np.concatenate([[0.0], np.cumsum(med - base * dt)]).astype(np.float32)

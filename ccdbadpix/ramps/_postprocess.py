@@ -139,12 +139,29 @@ def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, z,
     probs = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot, warm, z,
                           prior)
     probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
-    best = probs.argmax(0)
-    confidence = np.take_along_axis(probs, best[None], 0)[0]
-    labels = best.astype(np.int16)
+    labels, confidence = _best_class(probs)
     labels[(confidence < min_confidence) | ~usable] = len(classes) - 1
     confidence[~usable] = 0
     return probs, labels, confidence
+
+
+def _best_class(probs):
+    """``probs.argmax(0)`` as int16 and the probability there, class by class: numpy's
+    argmax along the first axis of a C-ordered array copies it transposed first.
+
+    The first of equal maxima wins (with a NaN anywhere, numpy's argmax itself).
+    """
+    if np.isnan(probs).any():
+        best = probs.argmax(0)
+        return best.astype(np.int16), np.take_along_axis(probs, best[None], 0)[0]
+    best = np.zeros(probs.shape[1:], np.int16)
+    top = probs[0].copy()
+    better = np.empty(top.shape, bool)
+    for j in range(1, probs.shape[0]):
+        np.greater(probs[j], top, out=better)
+        np.copyto(best, np.int16(j), where=better)
+        np.copyto(top, probs[j], where=better)
+    return best, top
 
 
 def _train_priors(model):

@@ -4,6 +4,7 @@ function `classify_tile`, run over row tiles in threads (`_run_tiles`) or under
 
 import concurrent.futures
 import contextlib
+import functools
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
         dark current is its least-squares slope.
     common : `~numpy.ndarray`, optional
         (nints, ngroups) detector-wide ramp shape subtracted from every ramp of each
-        integration (`~ccdbadpix.ramps._kernel.common_profile`).
+        integration (`~ccdbadpix.ramps._detector.common_profile`).
 
     Returns
     -------
@@ -136,12 +137,6 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
     """
     from ccdbadpix.utils._progress import _progress
 
-    try:  # one BLAS thread per tile: the tiles themselves run in parallel
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        def threadpool_limits(*args, **kwargs):
-            return contextlib.nullcontext()
-
     nints, n, ny, nx = cube.shape
     rows = max(1, tile_bytes // (4 * nints * n * nx))
     starts = list(range(0, ny, rows))
@@ -153,7 +148,7 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
         out[:, y0:y0 + rows] = classify_tile(block, **params)
         return y0
 
-    with threadpool_limits(1, user_api="blas"):
+    with _one_blas_thread():  # the tiles themselves run in parallel
         if n_jobs == 1:
             for y0 in _progress(starts, progress):
                 work(y0)
@@ -162,6 +157,25 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
                 for _ in _progress(pool.map(work, starts), progress, total=len(starts)):
                     pass
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the BLAS libraries loaded (numpy's and scipy's are, by the
+    time a cube is classified), made once: finding them costs milliseconds per call."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """A context limiting the BLAS libraries to one thread each."""
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def _run_dask(cube, params):

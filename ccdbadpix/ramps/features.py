@@ -6,14 +6,10 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
+from ccdbadpix.ramps._detector import common_profile, level_reference, read_noise_tile
 from ccdbadpix.ramps._features_kernel import ramp_feature_tile
 from ccdbadpix.ramps._io import _load_ramps
-from ccdbadpix.ramps._kernel import (
-    FEATURE_NAMES,
-    common_profile,
-    level_reference,
-    read_noise_tile,
-)
+from ccdbadpix.ramps._kernel import FEATURE_NAMES
 from ccdbadpix.utils._checks import _boolean, _integer, _real
 from ccdbadpix.utils._progress import _progress
 
@@ -83,7 +79,7 @@ def _noise_and_level(cube, times, gain, read_noise=None, unusable=None):
 
 def _common_profiles(cube, times, unusable=None):
     """(nints, ngroups) float32 detector-wide ramp shape of each integration
-    (`~ccdbadpix.ramps._kernel.common_profile` of its central sample block)."""
+    (`~ccdbadpix.ramps._detector.common_profile` of its central sample block)."""
     return np.stack([common_profile(_sample_block(cube, integration=i, unusable=unusable),
                                     times) for i in range(cube.shape[0])])
 
