@@ -15,9 +15,9 @@ fixed stride over the pixels, every sum runs in a fixed order, so the result doe
 depend on tiles, chunks or threads.
 """
 
-import functools
-
 import numpy as np
+
+from ccdbadpix.utils._threads import _one_blas_thread
 
 __all__ = []
 
@@ -75,65 +75,17 @@ def rate_prior(rate, err, usable, thresholds=()):
 def _em_weights(like, a):
     """The grid weights after `_ITERATIONS` EM steps from the uniform prior.
 
-    Each step is ``post = like * w; post /= max(post.sum(1), 1e-300);
-    w = (a[:, None] * post).sum(0)``, with these very bits; but the per-pixel sums over
-    a short row of grid points cost more than their arithmetic, so the posterior is kept
-    grid-major and summed over the grid with `_grid_sums` (numpy's pairwise order, when it
-    reproduces numpy's own sums), then copied pixel-major for the sum over pixels.
+    Each step is ``w <- w * (like.T @ (a / (like @ w)))`` (the posterior of every pixel,
+    weighted and summed over pixels), two matrix-vector products: the same maths as
+    ``post = like * w; post /= post.sum(1); w = (a[:, None] * post).sum(0)``, other
+    rounding (BLAS order), on one BLAS thread so that the thread count cannot change it.
     """
     w = np.full(like.shape[1], 1.0 / like.shape[1])
-    if not _grid_sums_match_numpy(like.shape[1]):
-        for _ in range(_ITERATIONS):
-            post = like * w
-            post /= np.maximum(post.sum(1, keepdims=True), 1e-300)
-            w = (a[:, None] * post).sum(0)
-        return w
     grid_major = np.ascontiguousarray(like.T)
-    post = np.empty_like(grid_major)
-    pixel_major = np.empty_like(like)
-    for _ in range(_ITERATIONS):
-        np.multiply(grid_major, w[:, None], out=post)
-        total = _grid_sums(post)
-        np.maximum(total, 1e-300, out=total)
-        post /= total
-        post *= a
-        np.copyto(pixel_major, post.T)
-        w = pixel_major.sum(0)
+    with _one_blas_thread():
+        for _ in range(_ITERATIONS):
+            w = w * (grid_major @ (a / np.maximum(like @ w, 1e-300)))
     return w
-
-
-def _grid_sums(x):
-    """``x.sum(0)`` of a (g, P) array in the order numpy sums a contiguous row of g
-    values (g <= 128): eight running sums over rows j, j + 8, ..., combined as
-    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the rows left over one
-    by one; for g < 8 row by row from 0."""
-    g = x.shape[0]
-    if g < 8:
-        out = np.zeros(x.shape[1])
-        for row in x:
-            out += row
-        return out
-    m = g - g % 8
-    r = x[:8].copy()
-    for i in range(8, m, 8):
-        r += x[i:i + 8]
-    r = r[0::2] + r[1::2]
-    r = r[0::2] + r[1::2]
-    out = r[0] + r[1]
-    for i in range(m, g):
-        out += x[i]
-    return out
-
-
-@functools.lru_cache(maxsize=256)
-def _grid_sums_match_numpy(g):
-    """Whether `_grid_sums` gives numpy's bits for rows of g values (checked once per g
-    on seeded values of many magnitudes)."""
-    if g > 128:
-        return False
-    rng = np.random.default_rng(g)
-    x = rng.random((256, g)) * 10.0 ** rng.integers(-30, 30, (256, g))
-    return bool(np.array_equal(_grid_sums(np.ascontiguousarray(x.T)), x.sum(1)))
 
 
 def _likelihood(r, e, grid):

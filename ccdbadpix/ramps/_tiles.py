@@ -4,13 +4,13 @@ function `classify_tile`, run over row tiles in threads (`_run_tiles`) or under
 
 import concurrent.futures
 import contextlib
-import functools
 
 import numpy as np
 
 from ccdbadpix.ramps._features_kernel import _basics, _features
 from ccdbadpix.ramps._kernel import _cheap, _prepare, _two_columns
 from ccdbadpix.utils._optional_deps import HAS_DISTRIBUTED, optional_import
+from ccdbadpix.utils._threads import _one_blas_thread
 
 __all__ = ["classify_tile"]
 
@@ -157,25 +157,6 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
                 for _ in _progress(pool.map(work, starts), progress, total=len(starts)):
                     pass
     return out
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the BLAS libraries loaded (numpy's and scipy's are, by the
-    time a cube is classified), made once: finding them costs milliseconds per call."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return None
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """A context limiting the BLAS libraries to one thread each."""
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
 
 
 def _run_dask(cube, params):
