@@ -1,6 +1,7 @@
 """Detector-wide estimates of `~ccdbadpix.ramps.classify.classify_ramps` from a sample
 block of ramps: the per-pixel read noise, the first-group levels and the common ramp
-shape (reset anomaly, last-frame effect) every pixel shares.
+shape (reset anomaly, last-frame effect) every pixel shares; and how much of that shape
+each pixel follows (`profile_gain`).
 
 Pure functions of plain numpy arrays, like `ccdbadpix.ramps._kernel`.
 """
@@ -9,7 +10,7 @@ import functools
 
 import numpy as np
 
-from ccdbadpix.ramps._kernel import _prepare
+from ccdbadpix.ramps._kernel import _design, _prepare, _weighted_sum
 
 __all__ = []
 
@@ -85,3 +86,29 @@ def common_profile(block, times):
     med = np.median(d, axis=1)
     base = float(np.median(med / dt))
     return np.concatenate([[0.0], np.cumsum(med - base * dt)]).astype(np.float32)
+
+
+_PROFILE_SIGNIFICANT = 3.0  # read noises: a shape smaller than this says nothing per pixel
+
+
+def profile_gain(y, profile, times, sigma_r):
+    """How much of the detector-wide ramp shape each pixel follows (P,) float32.
+
+    ``y`` (n, P) are ramps in electrons with ``profile`` (n,) electrons (the common shape,
+    `common_profile` times the gain) already subtracted, ``sigma_r`` the read noise. The
+    part of the shape a straight line cannot absorb, ``q``, is projected out of each
+    ramp: 1 + (q . y) / (q . q) is 1 for a pixel with the detector's reset anomaly, about
+    0 for one without it (a dead pixel, which does not take part in the readout's
+    effects on the photodiode), above 1 for a stronger one. 1 everywhere when there is
+    no profile or its non-linear part is under three read noises: too small to measure.
+    """
+    npix = y.shape[1]
+    if profile is None:
+        return np.ones(npix, np.float32)
+    basis = _design(tuple(times))["basis"][:2].astype(np.float64)
+    p = np.asarray(profile, np.float64)
+    q = p - basis.T @ (basis @ p)
+    norm2 = float(q @ q)
+    if norm2 < (_PROFILE_SIGNIFICANT * sigma_r) ** 2:
+        return np.ones(npix, np.float32)
+    return np.clip(1 + _weighted_sum((q / norm2).astype(np.float32), y), -3, 5)

@@ -12,6 +12,7 @@ import functools
 import numpy as np
 import pywt
 
+from ccdbadpix.ramps._detector import profile_gain
 from ccdbadpix.ramps._kernel import (
     FEATURE_NAMES,
     _best_step,
@@ -20,7 +21,7 @@ from ccdbadpix.ramps._kernel import (
     _two_columns,
     _weighted_sum,
 )
-from ccdbadpix.ramps._telegraph import two_level_statistic
+from ccdbadpix.ramps._telegraph import scale_ratios, two_level_statistic
 
 __all__ = []
 
@@ -113,7 +114,7 @@ def _basics(y, t, sigma_r):
     flat = np.abs(d) <= _FLAT * sd
     noise = _noise_ratio(d, jumps, mu, dt, sigma_r)
     shown, shown_err = _rate_shown(yc, rate, rate_err, curv, sigma_r, des)
-    return dict(n=n, m=m, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
+    return dict(n=n, m=m, y=y, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
                 yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
                 res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
                 curv=curv, flat=flat, lowfreq=lowfreq, lowfreq_clean=lowfreq_clean,
@@ -220,12 +221,13 @@ def _moments(x, axis=0):
     return skew, kurt
 
 
-def _features(b, t, sigma_r, first, level_ref):
+def _features(b, t, sigma_r, first, level_ref, profile=None):
     """The full feature matrix (nfeat, P) float32 from `_basics` output.
 
     ``first`` (P,) is the first-group value in counts and ``level_ref`` the detector's
     (median, spread) of it, so a ramp stuck at a high level (saturated from the first
-    read) differs from one stuck at the bias (dead).
+    read) differs from one stuck at the bias (dead); ``profile`` the detector-wide ramp
+    shape subtracted from the ramps, electrons (`profile_gain`).
     """
     n = b["n"]
     out = np.empty((len(FEATURE_NAMES), b["z"].shape[1]), np.float32)
@@ -238,6 +240,7 @@ def _features(b, t, sigma_r, first, level_ref):
     _wavelet_features(f, b)
     f["level_z"][:] = (first - np.float32(level_ref[0])) / np.float32(level_ref[1])
     f["log_ngroups"][:] = np.log(n)
+    f["profile_gain"][:] = profile_gain(b["y"], profile, t, sigma_r)
     np.nan_to_num(out, copy=False, nan=0.0, posinf=1e6, neginf=-1e6)
     np.clip(out, -1e6, 1e6, out=out)
     return out
@@ -353,45 +356,30 @@ def _wavelet_features(f, b):
     scale = np.float32(2 ** (level / 2))
     f["wavelet_coarse_max"][:] = np.abs(coeffs[1]).max(-1) / scale
     f["wavelet_approx_range"][:] = np.ptp(coeffs[0], axis=-1) / scale
-    _scale_ratios(f, b)
+    f["scale_ratio_2"][:], f["scale_ratio_4"][:] = scale_ratios(b["res_c"], b["n"])
     f["two_level_llr"][:], f["two_level_switches"][:], f["two_level_separation"][:] = (
         b["two_level"])
 
 
-def _scale_ratios(f, b):
-    """Power of the jump-corrected residuals at 2- and 4-group scales over 1-group scale.
-
-    Mean squared Haar detail coefficients per level: for white noise every level has the
-    same power whatever its size, so a pixel that is only noisier than the rest keeps
-    ratios near 1, while two levels that persist for a few groups (telegraph noise)
-    raise the power of the coarser levels. Ramps too short for a level give ratio 1.
-    """
-    level = max(1, min(3, pywt.dwt_max_level(b["n"], 2)))
-    coeffs = pywt.wavedec(np.ascontiguousarray(b["res_c"].T), "haar", level=level, axis=-1)
-    power = [(c * c).mean(-1) for c in coeffs[:0:-1]]  # finest first
-    for name, k in (("scale_ratio_2", 1), ("scale_ratio_4", 2)):
-        f[name][:] = 1
-        if k < len(power):
-            np.divide(power[k], power[0], out=f[name], where=power[0] > 0)
-
-
-def features_of(tile, times, gain, read_noise, level_ref):
-    """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite)."""
+def features_of(tile, times, gain, read_noise, level_ref, profile=None):
+    """Full features (nfeat, P) float32 of a (ngroups, P) tile of counts (0 if non-finite),
+    ``profile`` (counts) the detector-wide shape already subtracted from it, if any."""
     t = np.asarray(times, dtype=np.float64)
     npix = tile.shape[1]
     tile = _two_columns(tile)
     y, finite = _prepare(tile, gain)
     first = np.where(finite, tile[0], 0).astype(np.float32)
-    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref)
+    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref,
+                      None if profile is None else np.asarray(profile, np.float64) * gain)
     feats[:, ~finite] = 0
     return feats[:, :npix]
 
 
-def ramp_feature_tile(ramps, times, gain, read_noise, level_ref):
+def ramp_feature_tile(ramps, times, gain, read_noise, level_ref, profile=None):
     """Full features (nfeat, ...) float32 of a (ngroups, ...) block of ramps (counts)."""
     n = ramps.shape[0]
     feats = features_of(np.asarray(ramps, np.float32).reshape(n, -1), times, gain,
-                        read_noise, level_ref)
+                        read_noise, level_ref, profile)
     return feats.reshape((len(FEATURE_NAMES), *ramps.shape[1:]))
 
 

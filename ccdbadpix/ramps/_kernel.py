@@ -64,6 +64,7 @@ FEATURE_NAMES = (
     "two_level_separation",  # distance between the two levels, in units of its noise
     "level_z",           # first-group level above the detector's typical one, in spread
     "log_ngroups",       # natural log of the number of groups
+    "profile_gain",      # share of the detector-wide ramp shape the pixel follows (1: all)
 )
 
 

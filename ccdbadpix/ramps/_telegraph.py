@@ -1,4 +1,5 @@
-"""Pure kernel of the telegraph-noise statistic: a two-state hidden Markov model.
+"""Pure kernels of the telegraph-noise features: a two-state hidden Markov model and
+Haar scale ratios.
 
 Small telegraph noise (two levels a few read noises apart, switching every few groups)
 barely shows in any one group difference; what gives it away is the pair of a two-level
@@ -12,6 +13,7 @@ column, so every pixel's value is the same whatever tile it is in.
 """
 
 import numpy as np
+import pywt
 
 __all__ = []
 
@@ -91,3 +93,22 @@ def two_level_statistic(res):
     _, switches, ll2 = _forward_backward(_emissions(r, mu, s2), q, p0)
     ll1 = -0.5 * n * (np.log(np.float32(2 * np.pi) * var) + 1)
     return ll2 - ll1, switches, np.abs(mu[1] - mu[0]) / np.sqrt(s2)
+
+
+def scale_ratios(res, n):
+    """Power of residuals at 2- and 4-group scales over the 1-group scale, (2, P) float32.
+
+    ``res`` (n, P) residuals (the jump-corrected ramps' from their lines). Mean squared
+    Haar detail coefficients per level: for white noise every level has the same power
+    whatever its size, so a pixel that is only noisier than the rest keeps ratios near
+    1, while two levels that persist for a few groups (telegraph noise) raise the power
+    of the coarser levels. Ramps too short for a level give ratio 1.
+    """
+    level = max(1, min(3, pywt.dwt_max_level(n, 2)))
+    coeffs = pywt.wavedec(np.ascontiguousarray(res.T), "haar", level=level, axis=-1)
+    power = [(c * c).mean(-1) for c in coeffs[:0:-1]]  # finest first
+    out = np.ones((2, res.shape[1]), np.float32)
+    for k in (1, 2):
+        if k < len(power):
+            np.divide(power[k], power[0], out=out[k - 1], where=power[0] > 0)
+    return out

@@ -60,10 +60,11 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
     finite_all = np.ones(npix, bool)
     for i in range(nints):
         tile = np.asarray(block[i], dtype=np.float32).reshape(n, npix)
-        if common is not None:
-            tile = tile - np.asarray(common[i], np.float32)[:, None]
+        profile = None if common is None else np.asarray(common[i], np.float32)
+        if profile is not None:
+            tile = tile - profile[:, None]
         p, rate, err, finite, settled, group, step = _classify_integration(
-            tile, t, gain, read_noise, level_ref, model, shapes)
+            tile, t, gain, read_noise, level_ref, model, shapes, profile)
         finite_all &= finite
         probs += p
         rate_sum += np.where(finite, rate, 0)
@@ -84,8 +85,9 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
     return out.reshape((out.shape[0], *shape))
 
 
-def _classify_integration(tile, t, gain, read_noise, level_ref, model, shapes):
-    """One integration's (ngroups, P) tile: the cheap pass, then the forest on the rest.
+def _classify_integration(tile, t, gain, read_noise, level_ref, model, shapes, profile=None):
+    """One integration's (ngroups, P) tile (``profile``, counts, the detector-wide shape
+    subtracted from it, if any): the cheap pass, then the forest on the rest.
 
     Returns the vote fractions (ncls, P), rate and its error (electron/s), finite and
     settled masks, and the group and size of the largest step (-1 and 0 if none).
@@ -104,17 +106,19 @@ def _classify_integration(tile, t, gain, read_noise, level_ref, model, shapes):
     todo = np.flatnonzero(~settled & finite)
     if todo.size and shapes:
         _full_path(tile, todo, t, gain, read_noise, level_ref, model,
-                   p, rate, err, group, step)
+                   p, rate, err, group, step, profile)
     return p, rate, err, finite, settled, group, step
 
 
-def _full_path(tile, todo, t, gain, read_noise, level_ref, model, p, rate, err, group, step):
+def _full_path(tile, todo, t, gain, read_noise, level_ref, model, p, rate, err, group, step,
+               profile=None):
     """Features and forest votes of the pixels ``todo``, written into the given arrays."""
     nt = todo.size
     sub = _two_columns(tile[:, todo])  # one lone pixel: same bits as among others
     y, _ = _prepare(sub, gain)
     b = _basics(y, t, read_noise)
-    feats = _features(b, t, read_noise, sub[0], level_ref)[:, :nt]
+    feats = _features(b, t, read_noise, sub[0], level_ref,
+                      None if profile is None else profile.astype(np.float64) * gain)[:, :nt]
     p[:, todo] = model.predict_proba(feats.T).T
     # the error of a pixel noisier than the detector scales with its own noise
     rate[todo] = b["rate_shown"][:nt]

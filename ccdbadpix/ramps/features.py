@@ -252,7 +252,8 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
         if hasattr(block, "compute"):
             block = block.compute()
         block = np.asarray(block, dtype=np.float32) - common[integration][:, None, None]
-        out[:, y0:y0 + rows] = ramp_feature_tile(block, r.times, g, rn_eff, level_ref)
+        out[:, y0:y0 + rows] = ramp_feature_tile(block, r.times, g, rn_eff, level_ref,
+                                                 common[integration])
         finite[y0:y0 + rows] = np.isfinite(block).all(0)
     if r.wrapped is not None:  # integer counters that wrapped: as unusable as NaN
         wrapped = np.asarray(r.wrapped.compute() if hasattr(r.wrapped, "compute")

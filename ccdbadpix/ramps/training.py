@@ -105,7 +105,7 @@ def _random_effects(rng):
         "correlated_noise": rng.uniform(0, 0.5),
         "channels": int(rng.choice([1, 4, 32])),
         # Markov switching every few groups, or (None) a few switches at random times
-        "telegraph_dwell": (_logu(rng, 2, 4), _logu(rng, 4, 20)) if rng.random() < 0.7
+        "telegraph_dwell": (_logu(rng, 2, 4), _logu(rng, 4, 20)) if rng.random() < 0.5
         else None,
         "telegraph_three_levels": rng.uniform(0, 0.3),
         "cosmic_ray_halo": rng.uniform(0, 0.05),
@@ -185,7 +185,7 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
         cube = sim.data[None]
         rn, _, level, common = _noise_and_level(cube, t, g)
         tile = sim.data.reshape(sim.data.shape[0], -1) - common[0][:, None]
-        feats = features_of(tile, t, g, rn, level).T
+        feats = features_of(tile, t, g, rn, level, common[0]).T
         obs = sim.observable_labels().ravel()
         totals += np.bincount(obs, minlength=len(PIXEL_CLASSES))
         names = np.asarray(PIXEL_CLASSES)[obs]
