@@ -98,7 +98,8 @@ def _basics(y, t, sigma_r):
     rate_raw = _weighted_sum(w32, y)
     res_r = y - y.mean(0) - rate_raw * tc32[:, None]
     chi2_raw = (res_r * res_r).sum(0) / dof / var_res
-    two_level = _two_level(res_r, chi2_raw, dof)
+    hit = (jumps & (z > 0)).any(0) & ~(jumps & (z < 0)).any(0)  # upward jumps only
+    two_level = _two_level(res_r, chi2_raw, dof, hit)
     rate_err = np.sqrt(np.float32(sigma_r**2 * float((w * w).sum()))
                        + lam * np.float32(6 / (5 * span)))
     if des["k"]:
@@ -122,15 +123,16 @@ def _basics(y, t, sigma_r):
                 rate_shown=shown, rate_shown_err=shown_err, two_level=two_level)
 
 
-def _two_level(res_r, chi2_raw, dof):
+def _two_level(res_r, chi2_raw, dof, hit):
     """`two_level_statistic` of the ramps as read whose residuals show excess variance
     (the reduced chi-square two of its standard deviations above 1, at least eight
-    groups); (3, P) float32, zeros elsewhere. The raw ramp, since the jump correction
-    would cut the larger telegraph steps and any step of a pixel noisier than the rest."""
+    groups) and that are not ``hit`` (upward jumps only: a cosmic ray, the most common
+    unsettled ramp); (3, P) float32, zeros elsewhere. The raw ramp, since the jump
+    correction would cut the larger telegraph steps and any step of a noisy pixel."""
     out = np.zeros((3, res_r.shape[1]), np.float32)
     if res_r.shape[0] < 8:
         return out
-    cols = np.flatnonzero(chi2_raw > 1 + 2 * np.sqrt(2 / dof))
+    cols = np.flatnonzero((chi2_raw > 1 + 2 * np.sqrt(2 / dof)) & ~hit)
     if cols.size:
         wide = _two_columns(res_r[:, cols])  # one column would sum in another order
         out[:, cols] = np.stack(two_level_statistic(wide))[:, :cols.size]
