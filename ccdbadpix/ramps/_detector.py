@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from ccdbadpix.ramps._kernel import _design, _prepare, _weighted_sum
+from ccdbadpix.ramps._kernel import _prepare, _profile_direction, _weighted_sum
 
 __all__ = []
 
@@ -88,9 +88,6 @@ def common_profile(block, times):
     return np.concatenate([[0.0], np.cumsum(med - base * dt)]).astype(np.float32)
 
 
-_PROFILE_SIGNIFICANT = 3.0  # read noises: a shape smaller than this says nothing per pixel
-
-
 def profile_gain(y, profile, times, sigma_r):
     """How much of the detector-wide ramp shape each pixel follows (P,) float32.
 
@@ -102,13 +99,7 @@ def profile_gain(y, profile, times, sigma_r):
     effects on the photodiode), above 1 for a stronger one. 1 everywhere when there is
     no profile or its non-linear part is under three read noises: too small to measure.
     """
-    npix = y.shape[1]
-    if profile is None:
-        return np.ones(npix, np.float32)
-    basis = _design(tuple(times))["basis"][:2].astype(np.float64)
-    p = np.asarray(profile, np.float64)
-    q = p - basis.T @ (basis @ p)
-    norm2 = float(q @ q)
-    if norm2 < (_PROFILE_SIGNIFICANT * sigma_r) ** 2:
-        return np.ones(npix, np.float32)
-    return np.clip(1 + _weighted_sum((q / norm2).astype(np.float32), y), -3, 5)
+    direction = _profile_direction(profile, times, 1.0, sigma_r)
+    if direction is None:
+        return np.ones(y.shape[1], np.float32)
+    return np.clip(1 + _weighted_sum(direction[1], y), -3, 5)

@@ -227,7 +227,26 @@ def _two_columns(tile):
     return tile
 
 
-def _cheap(tile, times, gain, sigma_r):
+_PROFILE_SIGNIFICANT = 3.0  # read noises: a shape smaller than this says nothing per pixel
+
+
+def _profile_direction(profile, times, gain, sigma_r):
+    """The part ``q`` (n,) of the detector-wide ramp shape ``profile`` (counts) that a
+    straight line cannot absorb, and ``q / q.q`` (float32 both), or None when ``q`` is
+    under three read noises: ``(q / q.q) . y`` is how much more of the shape a ramp ``y``
+    holds than was subtracted from it."""
+    if profile is None:
+        return None
+    basis = _design(tuple(times))["basis"][:2].astype(np.float64)
+    p = np.asarray(profile, np.float64)
+    q = p - basis.T @ (basis @ p)
+    norm2 = float(q @ q)
+    if norm2 * gain**2 < (_PROFILE_SIGNIFICANT * sigma_r) ** 2:
+        return None
+    return q.astype(np.float32), (q / norm2).astype(np.float32)
+
+
+def _cheap(tile, times, gain, sigma_r, profile=None):
     """The cheap first pass on a (n, P) float32 tile of counts.
 
     Returns ``settled`` (bool, P): plainly linear ramps (no step beyond the jump
@@ -236,11 +255,18 @@ def _cheap(tile, times, gain, sigma_r):
     integrate but for one excursion - a dead pixel with the detector's reset anomaly
     subtracted - goes to the forest, no low-frequency structure or curvature in the
     residuals of a straight line, no significant fall), ``rate`` and ``rate_err``
-    (electron/s) and ``finite``. Costs about five passes over the tile.
+    (electron/s) and ``finite``. Costs about five passes over the tile. With the
+    detector-wide shape ``profile`` (counts) already subtracted from the tile, each ramp
+    may hold more or less of it (`_profile_direction`): a pixel with a stronger reset
+    anomaly than the detector's is still a plain straight line.
     """
     npix = tile.shape[1]
+    tile = _two_columns(tile)
+    direction = _profile_direction(profile, times, gain, sigma_r)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf ramps: finite=False
-        out = _cheap_pass(_two_columns(tile), times, gain, sigma_r)
+        if direction is not None:
+            tile = tile - direction[0][:, None] * _weighted_sum(direction[1], tile)
+        out = _cheap_pass(tile, times, gain, sigma_r)
     return tuple(a[:npix] for a in out)
 
 

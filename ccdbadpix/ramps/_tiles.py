@@ -95,7 +95,7 @@ def _classify_integration(tile, t, gain, read_noise, level_ref, model, shapes, p
     npix = tile.shape[1]
     ncls = len(model.classes)
     good = model.classes.index("good") if "good" in model.classes else None
-    settled, rate, err, finite = _cheap(tile, t, gain, read_noise)
+    settled, rate, err, finite = _cheap(tile, t, gain, read_noise, profile)
     if good is None:
         settled[:] = False
     p = np.zeros((ncls, npix), np.float32)

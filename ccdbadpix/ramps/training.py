@@ -190,7 +190,7 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
         totals += np.bincount(obs, minlength=len(PIXEL_CLASSES))
         names = np.asarray(PIXEL_CLASSES)[obs]
         names[np.isin(names, LINEAR_CLASSES)] = "good"
-        settled = _cheap(tile, t, g, rn)[0]
+        settled = _cheap(tile, t, g, rn, common[0])[0]
         good = names == "good"
         easy = np.flatnonzero(good & settled)
         hard = ~(good & settled) & _visible(sim).ravel()
