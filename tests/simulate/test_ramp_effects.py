@@ -344,6 +344,10 @@ def test_effects_input_not_modified():
     ({"dead_kinds": {"constant": 0.5, "zombie": 0.5}}, ValueError, "zombie"),
     ({"dead_kinds": {"constant": 1.5, "stuck": -0.5}}, ValueError, "dead_kinds"),
     ({"dead_kinds": 0.5}, TypeError, "dead_kinds"),
+    ({"read_glitches": -1e-4}, ValueError, "read_glitches"),
+    ({"read_glitches": 1.5}, ValueError, "read_glitches"),
+    ({"read_glitches": float("nan")}, ValueError, "read_glitches"),
+    ({"read_glitches": "1e-4"}, TypeError, "read_glitches"),
 ])
 def test_effects_bad_input(effects, error, match):
     with pytest.raises(error, match=match):
@@ -353,3 +357,20 @@ def test_effects_bad_input(effects, error, match):
 def test_noisy_amplitude_bad_input():
     with pytest.raises(ValueError, match="noisy"):
         simulate_ramps((8, 8), ngroups=3, amplitudes={"noisy": (0.5, 2)})
+
+
+def test_read_glitches_are_one_read_offsets():
+    """Glitches change single reads by 5-30 read noises, nothing else: the same seed with
+    and without them differs only there, and labels and truth are the same."""
+    kw = dict(shape=(48, 48), ngroups=20, read_noise=10, gain=2, seed=41, fractions={})
+    plain = simulate_ramps(**kw, effects={"read_glitches": 0.0})
+    glitchy = simulate_ramps(**kw, effects={"read_glitches": 0.002})
+    assert glitchy.meta["GLITCHES"] == 0.002
+    diff = (glitchy.data - plain.data) * 2 / 10  # read noises
+    hit = diff != 0
+    assert 0.5 * 0.002 * hit.size < hit.sum() < 1.5 * 0.002 * hit.size
+    size = np.abs(diff[hit])
+    assert size.min() >= 5 - 1e-2 and size.max() <= 30 + 1e-2
+    assert (diff[hit] > 0).mean() == pytest.approx(0.5, abs=0.15)  # either way
+    np.testing.assert_array_equal(glitchy.labels, plain.labels)
+    np.testing.assert_array_equal(glitchy.dark_current, plain.dark_current)
