@@ -1,7 +1,6 @@
 """One-read glitches of good pixels are not telegraph noise (issue 11: a single read off
 by many read noises, as on the real NIRSpec dark, is no defect of the pixel)."""
 
-import numpy as np
 import pytest
 
 from ccdbadpix import classify_ramps
