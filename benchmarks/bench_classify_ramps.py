@@ -85,7 +85,9 @@ def _scores(truth, pred):
     prec, rec, f1, _ = precision_recall_fscore_support(t, p, labels=range(len(PIXEL_CLASSES)),
                                                        zero_division=0)
     good = t == 0
-    return prec, rec, f1.mean(), (p[good] != 0).mean(), int((~keep).sum())
+    present = np.bincount(t, minlength=len(PIXEL_CLASSES)) > 0  # scored over these only
+    rec = np.where(present, rec, np.nan)
+    return prec, rec, f1[present].mean(), (p[good] != 0).mean(), int((~keep).sum())
 
 
 def _print_scores(name, prec, rec, macro, good_bad, excluded):
@@ -155,7 +157,7 @@ def accuracy_and_speed(size):
           "<= 0.1 %, speed >= 10x; hits without WARM/HOT >= 99 %, dead recall >= 0.97, "
           "small-RTN recall >= 0.9)")
     for name, s, lit, cross, ratio, tg in summary:
-        worst = float(np.min(s[1]))
+        worst = float(np.nanmin(s[1]))
         print(f"  {name}: macro-F1 {s[2]:.4f} (literal own {lit[2]:.3f}"
               f"{'' if cross is None else f', transferred {cross[2]:.3f}'}), min recall "
               f"{worst:.3f}, good mislabelled {100 * s[3]:.3f} %, speed ratio {ratio:.1f}x; "

@@ -193,8 +193,8 @@ def _remove_small_step(yc, rate, res_c, sigma_r, des, tc32):
     found = np.flatnonzero((stat > des["thr"]) & (size > 0))
     if found.size and des["k"]:  # a step must fit better than a parabola (debiasing)
         curve = _weighted_sum(des["basis"][2], res_c[:, found])
-        gain = size[found] ** 2 * des["step_c"][j[found] - 1]
-        found = found[gain > curve * curve]
+        explained = size[found] ** 2 * des["step_c"][j[found] - 1]  # by the step
+        found = found[explained > curve * curve]
     group = np.full(rate.shape, -1, np.int32)
     if found.size:
         jf, sf = j[found], size[found]
