@@ -114,6 +114,7 @@ def _random_effects(rng):
         "dead_kinds": dict(zip(("constant", "low_noise", "stuck"), kinds.tolist(),
                                strict=True)),
         "read_glitches": rng.uniform(0, 3e-4),
+        "reset_outliers": rng.uniform(0, 2e-3),
     }
 
 

@@ -15,6 +15,7 @@ from ccdbadpix.simulate._common import _check, _header, _int, _ipc, _loguniform,
 DEFAULT_EFFECTS = MappingProxyType({
     "read_noise_spread": 0.0, "decaying_hot": 0.0, "hot_decay": (0.1, 0.5),
     "nonlinearity": 0.0, "reset_anomaly": 0.0, "reset_anomaly_groups": 1.0,
+    "reset_outliers": 0.0,
     "correlated_noise": 0.0, "channels": 4, "read_glitches": 0.0, "telegraph_dwell": None,
     "telegraph_three_levels": 0.0, "cosmic_ray_halo": 0.0, "showers": 0.0, "snowballs": 0.0,
     "dead_kinds": MappingProxyType({"constant": 0.5, "low_noise": 0.5, "stuck": 0.0})})
@@ -23,7 +24,8 @@ DEFAULT_EFFECTS = MappingProxyType({
 #: training set and the benchmarks (pass as ``effects=REALISTIC_EFFECTS``).
 REALISTIC_EFFECTS = MappingProxyType({
     **DEFAULT_EFFECTS, "read_noise_spread": 0.1, "decaying_hot": 0.5, "nonlinearity": 0.08,
-    "reset_anomaly": 5.0, "correlated_noise": 0.3, "read_glitches": 1e-4,
+    "reset_anomaly": 5.0, "reset_outliers": 5e-4, "correlated_noise": 0.3,
+    "read_glitches": 1e-4,
     "telegraph_dwell": (1.5, 8.0),
     "telegraph_three_levels": 0.2, "cosmic_ray_halo": 0.03, "showers": 0.1, "snowballs": 0.02,
     "dead_kinds": MappingProxyType({"constant": 0.3, "low_noise": 0.5, "stuck": 0.2})})
@@ -74,7 +76,8 @@ def _check_effects(effects):
     out = {k: _number(e[k], k, 0) for k in ("read_noise_spread", "correlated_noise")}
     out["reset_anomaly"] = _number(e["reset_anomaly"], "reset_anomaly", -np.inf)
     out.update({k: _number(e[k], k, 0, 1) for k in ("decaying_hot", "telegraph_three_levels",
-                                                   "showers", "snowballs", "read_glitches")})
+                                                   "showers", "snowballs", "read_glitches",
+                                                   "reset_outliers")})
     out["nonlinearity"] = _number(e["nonlinearity"], "nonlinearity", 0, _MAX_NONLINEARITY)
     out["cosmic_ray_halo"] = _number(e["cosmic_ray_halo"], "cosmic_ray_halo", 0, 1 / 8)
     out["reset_anomaly_groups"] = _number(e["reset_anomaly_groups"], "reset_anomaly_groups",
@@ -106,6 +109,7 @@ def _effects_cards(eff):
         ("NONLIN", eff["nonlinearity"], "non-linearity deficit at full well"),
         ("RESETAN", eff["reset_anomaly"], "[read noise] reset anomaly in group 0"),
         ("RESETGRP", eff["reset_anomaly_groups"], "[groups] reset anomaly decay"),
+        ("RESETOUT", eff["reset_outliers"], "share of pixels with 10-300 RN reset anomaly"),
         ("CORRNOIS", eff["correlated_noise"], "[read noise] 1/f noise rms per read"),
         ("NCHANNEL", eff["channels"], "readout channels"),
         ("GLITCHES", eff["read_glitches"], "chance of a one-read glitch per read"),
@@ -358,7 +362,21 @@ def _draw_effects(rng, det, eff, amp, truth, defects):
     if eff["correlated_noise"] > 0:
         fx.corr = eff["correlated_noise"] * unit_e, eff["channels"]
     fx.tel = _telegraph_truth(rng, eff, defects.tel_amp)
+    if eff["reset_outliers"] > 0:
+        _reset_outliers(rng, fx, eff, npix, unit_e, i_dead)
     return fx
+
+
+def _reset_outliers(rng, fx, eff, npix, unit_e, i_dead):
+    """A share ``reset_outliers`` of the pixels (not dead) get a reset anomaly of 10-300
+    read noises (log-uniform, either way) instead of the detector's, in place."""
+    pick = np.flatnonzero(rng.random(npix) < eff["reset_outliers"])
+    pick = pick[~np.isin(pick, i_dead)]
+    if fx.reset is None:
+        fx.reset = np.zeros(npix, np.float32)
+        fx.reset_groups = eff["reset_anomaly_groups"]
+    sign = rng.choice([-1.0, 1.0], pick.size)
+    fx.reset[pick] = (_loguniform(rng, 10, 300, pick.size) * unit_e * sign).astype(np.float32)
 
 
 def _telegraph_truth(rng, eff, tel_amp):

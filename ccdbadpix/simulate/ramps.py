@@ -116,6 +116,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     - ``reset_anomaly`` (0; 5) and ``reset_anomaly_groups`` (1): an offset
       ``A exp(-k / reset_anomaly_groups)`` at group k, ``A = reset_anomaly x read noise
       x lognormal(0, 0.3)`` per pixel (not dead), the same in every integration (< 0: low);
+      ``reset_outliers`` (0; 5e-4): share of pixels with 10-300 read noises instead (+/-);
     - ``correlated_noise`` (0; 0.3 read noises rms per read) over ``channels`` (4)
       readout channels (vertical stripes read in parallel, in the same direction): a
       1/f series over the readout order of a channel (pixel by pixel, row after row),
@@ -192,10 +193,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
     >>> sim = simulate_ramps((64, 64), ngroups=10, seed=42)
     >>> sim.data.shape, sim.data.dtype, sim.labels.dtype
     ((10, 64, 64), dtype('float32'), dtype('int8'))
-    >>> sim.classes[:4]
-    ('good', 'hot', 'warm', 'dead')
-    >>> int(sim.mask("hot").sum())  # 0.4 % of 4096 pixels
-    16
+    >>> sim.classes[:4], int(sim.mask("hot").sum())  # hot: 0.4 % of 4096 pixels
+    (('good', 'hot', 'warm', 'dead'), 16)
     """
     ny, nx = _shape(shape)
     seed, progress = _seed(seed), _boolean(progress, "progress")

@@ -348,6 +348,8 @@ def test_effects_input_not_modified():
     ({"read_glitches": 1.5}, ValueError, "read_glitches"),
     ({"read_glitches": float("nan")}, ValueError, "read_glitches"),
     ({"read_glitches": "1e-4"}, TypeError, "read_glitches"),
+    ({"reset_outliers": -0.1}, ValueError, "reset_outliers"),
+    ({"reset_outliers": float("nan")}, ValueError, "reset_outliers"),
 ])
 def test_effects_bad_input(effects, error, match):
     with pytest.raises(error, match=match):
@@ -374,3 +376,20 @@ def test_read_glitches_are_one_read_offsets():
     assert (diff[hit] > 0).mean() == pytest.approx(0.5, abs=0.15)  # either way
     np.testing.assert_array_equal(glitchy.labels, plain.labels)
     np.testing.assert_array_equal(glitchy.dark_current, plain.dark_current)
+
+
+def test_reset_outliers_get_a_large_first_read_offset():
+    """A share of the pixels get a reset anomaly of 10-300 read noises either way (first
+    groups only, reset_anomaly_groups 1); labels and truth stay as they are."""
+    kw = dict(shape=(64, 64), ngroups=12, read_noise=10, gain=2, seed=43, fractions={})
+    plain = simulate_ramps(**kw)
+    sim = simulate_ramps(**kw, effects={"reset_outliers": 0.02})
+    assert sim.meta["RESETOUT"] == 0.02
+    first = (sim.data[0] - plain.data[0]) * 2 / 10  # read noises
+    out = first != 0
+    assert 0.5 * 0.02 * out.size < out.sum() < 1.5 * 0.02 * out.size
+    assert np.abs(first[out]).min() >= 10 - 1e-2 and np.abs(first[out]).max() <= 300 + 1e-1
+    assert 0.3 < (first[out] > 0).mean() < 0.7
+    late = (sim.data[-1] - plain.data[-1]) * 2 / 10  # exp(-11): gone by the last group
+    assert np.abs(late).max() < 1e-2 * 300
+    np.testing.assert_array_equal(sim.labels, plain.labels)
