@@ -60,7 +60,7 @@ class RampClusters:
     ...                          read_noise=sim.read_noise, n_components=2,
     ...                          n_per_cluster=4)
     >>> clusters
-    <RampClusters 2 clusters (given) of 256 pixels, 0 left out; sample of 8>
+    <RampClusters 2 clusters (given) of 256 pixels, 0 left out; sample of 5>
     >>> clusters.labels.shape, len(clusters.means)
     ((16, 16), 2)
     """

@@ -9,6 +9,7 @@ Pure functions of plain numpy arrays, like `ccdbadpix.ramps._kernel`.
 import functools
 
 import numpy as np
+from scipy.stats import theilslopes
 
 from ccdbadpix.ramps._kernel import _prepare, _profile_direction, _weighted_sum
 
@@ -73,7 +74,11 @@ def common_profile(block, times):
     away from its median rate. ``p[k]`` is the sum of those departures up to group k
     (``p[0] = 0``): subtracting it from every ramp leaves each pixel's own behaviour,
     as a reference-pixel correction does for the bias, and keeps the median dark
-    current. Non-finite ramps are left out; 0 where no ramp is finite.
+    current. That rate is the Theil-Sen slope of the summed median differences over the
+    groups after the first quarter (where a reset anomaly has died away; robust to a
+    last-frame effect): a median of the group differences themselves would carry the
+    read-to-read common-mode noise of the readout straight into every pixel's rate.
+    Non-finite ramps are left out; 0 where no ramp is finite.
     """
     n = block.shape[0]
     flat = np.asarray(block).reshape(n, -1)
@@ -82,10 +87,12 @@ def common_profile(block, times):
     d = d[:, np.isfinite(d).all(0)]
     if d.shape[1] == 0:
         return np.zeros(n, np.float32)
-    dt = np.diff(np.asarray(times, np.float64))
     med = np.median(d, axis=1)
-    base = float(np.median(med / dt))
-    return np.concatenate([[0.0], np.cumsum(med - base * dt)]).astype(np.float32)
+    t = np.asarray(times, np.float64)
+    cum = np.concatenate([[0.0], np.cumsum(med)])
+    late = slice(n // 4, None) if n >= 8 else slice(None)
+    base = float(theilslopes(cum[late], t[late]).slope)
+    return (cum - base * (t - t[0])).astype(np.float32)
 
 
 def profile_gain(y, profile, times, sigma_r):

@@ -114,7 +114,7 @@ def _basics(y, t, sigma_r):
         curv = lowfreq = lowfreq_clean = np.zeros_like(rate)
     flat = np.abs(d) <= _FLAT * sd
     noise = _noise_ratio(d, jumps, mu, dt, sigma_r)
-    shown, shown_err = _rate_shown(yc, rate, rate_err, curv, sigma_r, des)
+    shown, shown_err = _rate_shown(y, yc, rate, rate_err, curv, sigma_r, des)
     return dict(n=n, m=m, y=y, dt=dt, d=d, mu=mu, var_d=var_d, z=z, thr=thr, jumps=jumps,
                 yc=yc, rate=rate, rate_err=rate_err, var_res=var_res, shot=shot,
                 res_c=res_c, res_r=res_r, chi2_clean=chi2_clean, chi2_raw=chi2_raw,
@@ -139,22 +139,30 @@ def _two_level(res_r, chi2_raw, dof, hit):
     return out
 
 
-def _rate_shown(yc, rate, rate_err, curv, sigma_r, des):
+def _rate_shown(y, yc, rate, rate_err, curv, sigma_r, des):
     """The dark current a pixel shows, and its error: the least-squares slope, or for a
-    decelerating ramp its initial slope when that has the higher 3-sigma lower bound.
+    decelerating ramp its early rate when that has the higher 3-sigma lower bound.
 
     A hot pixel debiases as it fills, so its ramp bends over and the straight-line
-    slope underestimates the dark current it has; the slope at the start of a parabola
-    through the ramp is what it shows before debiasing. Only ramps bending down by more
-    than 3 sigma (``curvature_z < -3``) can use it.
+    slope underestimates the dark current it has; its early rate is what it shows
+    before debiasing: the slope at the start of a parabola through the ramp or, for a
+    ramp that bends over within a few groups, the mean rate of its first two group
+    differences, whichever has the higher 3-sigma lower bound. Only ramps bending down
+    by more than 3 sigma once corrected for their jumps (``curvature_z < -3``, from
+    ``yc``) can use it; the first differences are taken as read (``y``), since the jump
+    correction takes a large first difference for a hit, while a ramp whose only
+    oddity is a hit at its start is straight once corrected.
     """
     if des["n"] < 4:
         return rate, rate_err
-    r0 = _weighted_sum(des["slope0"], yc)
-    e0 = np.sqrt(np.float32(sigma_r**2 * des["slope0_rn"])
-                 + np.maximum(r0, 0) * np.float32(des["slope0_walk"]))
-    use = (curv < -3) & (r0 - 3 * e0 > rate - 3 * rate_err)
-    return np.where(use, r0, rate), np.where(use, e0, rate_err)
+    best, best_err = rate, rate_err
+    for key, ramps in (("slope0", yc), ("first", y)):
+        r0 = _weighted_sum(des[key], ramps)
+        e0 = np.sqrt(np.float32(sigma_r**2 * des[key + "_rn"])
+                     + np.maximum(r0, 0) * np.float32(des[key + "_walk"]))
+        use = (curv < -3) & (r0 - 3 * e0 > best - 3 * best_err)
+        best, best_err = np.where(use, r0, best), np.where(use, e0, best_err)
+    return best, best_err
 
 
 def _noise_ratio(d, jumps, mu, dt, sigma_r):

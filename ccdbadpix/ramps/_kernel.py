@@ -146,12 +146,18 @@ def _initial_slope_design(t, walk):
 
     ``slope0 @ y`` is the slope at the first group of the parabola through the ramp
     ``y``; its variance is ``s**2 * slope0_rn + rate * slope0_walk`` for read noise s.
-    The rate a decelerating (debiasing) hot pixel shows at the start of its ramp.
+    ``first`` (with ``first_rn``, ``first_walk``) is the same for the mean rate of the
+    first two group differences. The rate a decelerating (debiasing) hot pixel shows at
+    the start of its ramp.
     """
     x = t - t[0]
     w = np.linalg.pinv(np.stack([np.ones_like(x), x, x * x], axis=1))[1]
+    first = np.zeros_like(x)  # mean rate of the first two group differences
+    k = min(2, x.size - 1)
+    first[0], first[k] = -1 / x[k], 1 / x[k]
     return dict(slope0=w.astype(np.float32), slope0_rn=float(w @ w),
-                slope0_walk=float(w @ walk @ w))
+                slope0_walk=float(w @ walk @ w), first=first.astype(np.float32),
+                first_rn=float(first @ first), first_walk=float(first @ walk @ first))
 
 
 def _step_design(line, walk, slope_weights):
