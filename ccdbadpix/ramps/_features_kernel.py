@@ -12,7 +12,7 @@ import functools
 import numpy as np
 import pywt
 
-from ccdbadpix.ramps._detector import profile_gain
+from ccdbadpix.ramps._detector import profile_gain, without_missing_shape
 from ccdbadpix.ramps._kernel import (
     FEATURE_NAMES,
     _best_step,
@@ -231,13 +231,14 @@ def _moments(x, axis=0):
     return skew, kurt
 
 
-def _features(b, t, sigma_r, first, level_ref, profile=None):
+def _features(b, t, sigma_r, first, level_ref, profile=None, gain_of_profile=None):
     """The full feature matrix (nfeat, P) float32 from `_basics` output.
 
     ``first`` (P,) is the first-group value in counts and ``level_ref`` the detector's
     (median, spread) of it, so a ramp stuck at a high level (saturated from the first
     read) differs from one stuck at the bias (dead); ``profile`` the detector-wide ramp
-    shape subtracted from the ramps, electrons (`profile_gain`).
+    shape subtracted from the ramps, electrons (`profile_gain`; or ``gain_of_profile``,
+    measured before `without_missing_shape`).
     """
     n = b["n"]
     out = np.empty((len(FEATURE_NAMES), b["z"].shape[1]), np.float32)
@@ -250,7 +251,8 @@ def _features(b, t, sigma_r, first, level_ref, profile=None):
     _wavelet_features(f, b)
     f["level_z"][:] = (first - np.float32(level_ref[0])) / np.float32(level_ref[1])
     f["log_ngroups"][:] = np.log(n)
-    f["profile_gain"][:] = profile_gain(b["y"], profile, t, sigma_r)
+    f["profile_gain"][:] = (profile_gain(b["y"], profile, t, sigma_r)
+                            if gain_of_profile is None else gain_of_profile)
     np.nan_to_num(out, copy=False, nan=0.0, posinf=1e6, neginf=-1e6)
     np.clip(out, -1e6, 1e6, out=out)
     return out
@@ -379,8 +381,9 @@ def features_of(tile, times, gain, read_noise, level_ref, profile=None):
     tile = _two_columns(tile)
     y, finite = _prepare(tile, gain)
     first = np.where(finite, tile[0], 0).astype(np.float32)
-    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref,
-                      None if profile is None else np.asarray(profile, np.float64) * gain)
+    profile = None if profile is None else np.asarray(profile, np.float64) * gain
+    y, pg = without_missing_shape(y, profile, t, read_noise)
+    feats = _features(_basics(y, t, read_noise), t, read_noise, first, level_ref, profile, pg)
     feats[:, ~finite] = 0
     return feats[:, :npix]
 

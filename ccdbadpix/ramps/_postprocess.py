@@ -30,6 +30,13 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
     own rate distribution as the prior), and it is given only where the dark current is
     significantly above the threshold, ``rate - z * err >= threshold`` (a one-sided test
     at ``z`` standard errors): noise never makes a pixel warm or hot.
+
+    A ``nonlinear`` ramp (decelerating: the RC-like approach of a pixel that debiases
+    as it fills) whose dark current (its early rate) is significantly above the hot
+    threshold is a hot pixel, as a detector team calls it: the same share of its
+    ``nonlinear`` votes goes to ``hot``. Returns the probabilities and the (ny, nx) map
+    of pixels whose ``hot`` share came mostly from ``nonlinear`` votes (flagged
+    NONLINEAR as well, `_dq_map`).
     """
     out = np.zeros((len(classes), *rate.shape), np.float32)
     linear = np.zeros(rate.shape, np.float32)
@@ -46,7 +53,14 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
     out[classes.index("good")] = linear * (1 - above_warm)
     out[classes.index("warm")] = linear * (above_warm - above_hot)
     out[classes.index("hot")] = linear * above_hot
-    return out
+    curved = np.zeros(rate.shape, bool)
+    if "nonlinear" in model_classes:
+        j = classes.index("nonlinear")
+        moved = out[j] * above_hot
+        curved = moved > linear * above_hot
+        out[classes.index("hot")] += moved
+        out[j] -= moved
+    return out, curved
 
 
 def _apply_priors(probs, classes, priors, train_priors):
@@ -93,15 +107,16 @@ def _apply_priors(probs, classes, priors, train_priors):
 _NO_DARK_CURRENT_FLAGS = ("good", "warm", "hot", "dead", "saturated")
 
 
-def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z):
+def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z, curved=None):
     """DQ values per label, plus the flags of the dark current whatever the shape label.
 
     A pixel labelled by its shape (nonlinear, telegraph, cosmic_ray, decreasing,
     uncertain) also carries the ``hot`` flags (HOT|DO_NOT_USE) when its dark current is
     significantly at or above ``hot``: ``rate - z * rate_err >= hot``, a one-sided test
     with ``z`` standard errors; the ``warm`` flags likewise for the warm band. A
-    decelerating hot pixel is then HOT|NONLINEAR|DO_NOT_USE, and a cosmic-ray hit of
-    ordinary dark current gets nothing.
+    decelerating hot pixel is then HOT|NONLINEAR|DO_NOT_USE (labelled ``hot`` and
+    marked in ``curved`` by `_split_linear`, or labelled ``nonlinear``), and a cosmic-ray
+    hit of ordinary dark current gets nothing.
     """
     dq = np.zeros(labels.shape, np.uint32)
     for code, name in enumerate(classes):
@@ -115,6 +130,9 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z):
     for name, low, high in (("hot", hot, np.inf), ("warm", warm, hot)):
         value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
         dq[shaped & (low_bound >= low) & (low_bound < high)] |= np.uint32(value)
+    if curved is not None and "nonlinear" in classes:
+        value = flags_to_value(mapping.get("nonlinear", ()), name="dq_mapping['nonlinear']")
+        dq[finite & curved & (labels == classes.index("hot"))] |= np.uint32(value)
     dq[~finite] |= np.uint32(flags_to_value(_NONFINITE_FLAGS))
     return dq
 
@@ -136,13 +154,30 @@ def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, z,
         votes = np.zeros_like(votes)
         votes[model.classes.index("good")] = 1
     prior = rate_prior(rate, rate_err, usable, (warm, hot))
-    probs = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot, warm, z,
-                          prior)
+    probs, curved = _split_linear(votes, classes[:-1], model.classes, rate, rate_err, hot,
+                                  warm, z, prior)
     probs = _apply_priors(probs, classes[:-1], priors, _train_priors(model))
     labels, confidence = _best_class(probs)
-    labels[(confidence < min_confidence) | ~usable] = len(classes) - 1
+    labels[(_label_support(probs, labels, classes, confidence) < min_confidence)
+           | ~usable] = len(classes) - 1
     confidence[~usable] = 0
-    return probs, labels, confidence
+    return probs, labels, confidence, curved
+
+
+#: Classes that all say "hot pixel" (HOT|DO_NOT_USE): a split vote between them is no
+#: doubt that the pixel is hot, e.g. a hot pixel levelling off as it debiases, which
+#: looks saturated to some trees.
+_HOT_FAMILY = ("hot", "saturated")
+
+
+def _label_support(probs, labels, classes, confidence):
+    """The probability that decides whether a label stands against ``min_confidence``:
+    the label's own, or for a label of `_HOT_FAMILY` the sum over that family."""
+    family = [classes.index(c) for c in _HOT_FAMILY if c in classes]
+    if len(family) < 2:
+        return confidence
+    pooled = probs[family].sum(0)
+    return np.where(np.isin(labels, family), np.maximum(pooled, confidence), confidence)
 
 
 def _best_class(probs):

@@ -7,6 +7,7 @@ import contextlib
 
 import numpy as np
 
+from ccdbadpix.ramps._detector import subtract_row_noise, without_missing_shape
 from ccdbadpix.ramps._features_kernel import _basics, _features
 from ccdbadpix.ramps._kernel import _cheap, _prepare, _two_columns
 from ccdbadpix.utils._optional_deps import HAS_DISTRIBUTED, optional_import
@@ -17,7 +18,8 @@ __all__ = ["classify_tile"]
 _FIXED_LAYERS = 4  # rate, rate_err, finite, settled fraction
 
 
-def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True, common=None):
+def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True, common=None,
+                  rows=None):
     """Classify one (nints, ngroups, ty, tx) block of ramps; a pure function.
 
     Parameters
@@ -38,6 +40,9 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
     common : `~numpy.ndarray`, optional
         (nints, ngroups) detector-wide ramp shape subtracted from every ramp of each
         integration (`~ccdbadpix.ramps._detector.common_profile`).
+    rows : `~numpy.ndarray`, optional
+        (nints, ngroups, ty) offsets of each row of the block in each read
+        (`~ccdbadpix.ramps._detector.row_noise`), removed first.
 
     Returns
     -------
@@ -59,7 +64,10 @@ def classify_tile(block, times, gain, read_noise, level_ref, model, shapes=True,
     cr = model.classes.index("cosmic_ray") if "cosmic_ray" in model.classes else None
     finite_all = np.ones(npix, bool)
     for i in range(nints):
-        tile = np.asarray(block[i], dtype=np.float32).reshape(n, npix)
+        tile = np.asarray(block[i], dtype=np.float32)
+        if rows is not None:
+            tile = subtract_row_noise(tile, rows[i])
+        tile = tile.reshape(n, npix)
         profile = None if common is None else np.asarray(common[i], np.float32)
         if profile is not None:
             tile = tile - profile[:, None]
@@ -116,9 +124,10 @@ def _full_path(tile, todo, t, gain, read_noise, level_ref, model, p, rate, err, 
     nt = todo.size
     sub = _two_columns(tile[:, todo])  # one lone pixel: same bits as among others
     y, _ = _prepare(sub, gain)
+    profile = None if profile is None else profile.astype(np.float64) * gain
+    y, pg = without_missing_shape(y, profile, t, read_noise)
     b = _basics(y, t, read_noise)
-    feats = _features(b, t, read_noise, sub[0], level_ref,
-                      None if profile is None else profile.astype(np.float64) * gain)[:, :nt]
+    feats = _features(b, t, read_noise, sub[0], level_ref, profile, pg)[:, :nt]
     p[:, todo] = model.predict_proba(feats.T).T
     # the error of a pixel noisier than the detector scales with its own noise
     rate[todo] = b["rate_shown"][:nt]
@@ -149,7 +158,7 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
 
     def work(y0):
         block = np.asarray(cube[:, :, y0:y0 + rows], dtype=np.float32)
-        out[:, y0:y0 + rows] = classify_tile(block, **params)
+        out[:, y0:y0 + rows] = classify_tile(block, **_rows_of(params, y0, y0 + rows))
         return y0
 
     with _one_blas_thread():  # the tiles themselves run in parallel
@@ -163,6 +172,13 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
     return out
 
 
+def _rows_of(params, y0, y1):
+    """``params`` with the row-noise corrections cut to rows y0:y1 of the detector."""
+    if params.get("rows") is None:
+        return params
+    return {**params, "rows": params["rows"][:, :, y0:y1]}
+
+
 def _run_dask(cube, params):
     """The same kernel under ``dask.array.map_blocks`` (lazy; computed by the caller)."""
     dask = optional_import("dask", "dask input")
@@ -173,8 +189,10 @@ def _run_dask(cube, params):
     nlayers = len(params["model"].classes) + _FIXED_LAYERS + 3 * nints
     static = {k: v for k, v in params.items() if k != "model"}
 
-    def kernel(block, model):
-        return classify_tile(np.asarray(block, np.float32), model=model, **static)[None]
+    def kernel(block, model, block_info=None):
+        y0, y1 = block_info[0]["array-location"][2]
+        return classify_tile(np.asarray(block, np.float32), model=model,
+                             **_rows_of(static, y0, y1))[None]
 
     # the forest travels once (scattered to the workers of a distributed client, or as
     # its own task), not inside every block's task

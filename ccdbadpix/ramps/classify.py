@@ -84,7 +84,8 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     model : `RampClassifier` or path, optional
         The forest; default `RampClassifier.default`.
     min_confidence : float, optional
-        Pixels whose best class has a lower probability are labelled ``uncertain``;
+        Pixels whose best class has a lower probability are labelled ``uncertain``
+        (for ``hot`` and ``saturated``, which both mean a hot pixel, the two summed);
         in [0, 1].
     significance : float, optional
         One-sided false-alarm probability of every dark-current decision: a pixel is
@@ -157,19 +158,20 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     classes = _output_classes(model)
     priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
-    rn, rn_eff, level_ref, common = _noise_and_level(r.cube, r.times, g, rn_given,
-                                                     unusable=r.wrapped)
+    est = _noise_and_level(r.cube, r.times, g, rn_given, unusable=r.wrapped)
+    rn = est["rn"]
     outside = outside_domain(model, r.times, rn, g)
     shapes = not too_few_groups(model, r.times)
     warn_outside_domain(outside, shapes, significance)
-    params = dict(times=r.times, gain=g, read_noise=rn_eff, level_ref=level_ref, model=model,
-                  shapes=shapes, common=common)
+    params = dict(times=r.times, gain=g, read_noise=est["rn_eff"], level_ref=est["level_ref"],
+                  model=model, shapes=shapes, common=est["common"], rows=est["rows"])
     if r.is_dask and not compute:
         return _run_dask(r.cube, params)
     layers, wrapped = _compute_layers(r, params, n_jobs, progress)
     settings = dict(gain=g, read_noise=rn, hot=hot, warm=warm, min_confidence=min_confidence,
                     priors=priors, mapping=mapping, outside=outside,
-                    significance=significance, shapes=shapes)
+                    significance=significance, shapes=shapes, row_stats=est["row_stats"],
+                    rows_removed=est["rows"] is not None, err_scale=est["err_scale"])
     result, unresolved = _assemble(r, layers, wrapped, model, classes, settings)
     warn_unresolved(unresolved, significance)
     warn_if_falling(result.meta["FALLING"])
@@ -211,15 +213,17 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     the thresholds the data cannot resolve (`unresolved_thresholds`)."""
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]
+    rate_err *= np.float32(settings["err_scale"])  # the row noise a dark current keeps
     finite = layers[ncls + 2] > 0
     # ramps whose integer counter wrapped are as unusable as non-finite ones
     usable = finite if wrapped is None else finite & ~wrapped
     hot, warm, g, rn = settings["hot"], settings["warm"], settings["gain"], settings["read_noise"]
     z = ndtri(1 - settings["significance"])
-    probs, labels, confidence = _label(layers, usable, model, classes, settings["priors"],
-                                       hot, warm, settings["min_confidence"], z,
-                                       settings["shapes"])
-    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, z)
+    probs, labels, confidence, curved = _label(
+        layers, usable, model, classes, settings["priors"], hot, warm,
+        settings["min_confidence"], z, settings["shapes"])
+    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, z,
+                 curved)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(r.cube.shape[0], 3, *r.shape)
     if not settings["shapes"]:
         per_int[:, 2] = 0  # no cosmic-ray votes without the shape classifier
@@ -230,6 +234,9 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     header["SIGLEVEL"] = (float(settings["significance"]),
                           "false-alarm prob. of dark-current flags")
     header["SHAPES"] = (bool(settings["shapes"]), "shape classifier run (enough groups)")
+    header["ROWNOISE"] = (round(float(settings["row_stats"][0]) * g, 4),
+                          "[electron] row noise rms per read")
+    header["ROWCORR"] = (bool(settings["rows_removed"]), "row noise removed from the ramps")
     unresolved = unresolved_thresholds(rate_err, usable, {"hot_threshold": hot,
                                                           "warm_threshold": warm}, z)
     header["HOTRESOL"] = ("hot_threshold" not in unresolved, "hot threshold resolved")

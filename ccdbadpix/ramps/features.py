@@ -6,7 +6,15 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
-from ccdbadpix.ramps._detector import common_profile, level_reference, read_noise_tile
+from ccdbadpix.ramps._detector import (
+    common_profile,
+    level_reference,
+    read_noise_tile,
+    row_noise,
+    row_residuals,
+    row_stride,
+    subtract_row_noise,
+)
 from ccdbadpix.ramps._features_kernel import ramp_feature_tile
 from ccdbadpix.ramps._io import _load_ramps
 from ccdbadpix.ramps._kernel import FEATURE_NAMES
@@ -39,12 +47,17 @@ def _read_noise_value(read_noise, gain):
     return float(value)
 
 
-def _sample_block(cube, max_rows=128, max_cols=512, integration=0, unusable=None):
+def _sample_window(shape, max_rows=128, max_cols=512):
+    """(rows, columns) slices of the central sample block of an image of ``shape``."""
+    ny, nx = shape
+    y0, x0 = max(0, (ny - max_rows) // 2), max(0, (nx - max_cols) // 2)
+    return slice(y0, y0 + max_rows), slice(x0, x0 + max_cols)
+
+
+def _sample_block(cube, integration=0, unusable=None):
     """A central block of one integration, as a numpy array; NaN where the (ny, nx) map
     ``unusable`` (e.g. wrapped integer ramps) is True."""
-    ny, nx = cube.shape[-2:]
-    y0, x0 = max(0, (ny - max_rows) // 2), max(0, (nx - max_cols) // 2)
-    window = np.s_[y0:y0 + max_rows, x0:x0 + max_cols]
+    window = _sample_window(cube.shape[-2:])
     block = cube[integration, :, *window]
     if hasattr(block, "compute"):
         block = block.compute()
@@ -66,15 +79,79 @@ def _estimate(block, times, gain):
 
 
 def _noise_and_level(cube, times, gain, read_noise=None, unusable=None):
-    """Read noise (given, or estimated), its floored working value, the detector's
-    (median, spread) of first-group levels, from one central sample block of the first
-    integration after the detector-wide ramp shape is removed, and that shape of every
-    integration (`_common_profiles`); ramps ``unusable`` ((ny, nx) bool) take no part."""
+    """The detector-wide estimates every tile needs, as a dict.
+
+    ``rn_eff``: the white read noise per read (given, or estimated on one central
+    sample block of the first integration after the detector-wide ramp shape and the
+    row noise are removed), floored: what the ramps' scatter is judged against.
+    ``rn``: the read noise reported, the given one or, estimated, the white noise and
+    the row noise per read together. ``err_scale``: how much the row noise adds to the
+    error of a dark current (a row keeps its own least-squares dark current, row noise
+    included), >= 1. ``level_ref``: the detector's (median, spread) of first-group
+    levels. ``common``: the detector-wide ramp shape of every integration
+    (`_common_profiles`). ``rows``: the row-noise corrections (`_row_noise`; None when
+    there is none to remove), ``row_stats`` (rms, floor) of that noise. Ramps
+    ``unusable`` ((ny, nx) bool) take no part.
+    """
     common = _common_profiles(cube, times, unusable)
+    rows, row_stats = _row_noise(cube, times, unusable)
     block = _sample_block(cube, unusable=unusable) - common[0][:, None, None]
-    rn = _estimate(block, times, gain) if read_noise is None else read_noise
-    rn_eff = max(rn, 1e-6)
-    return rn, rn_eff, level_reference(block[0], rn_eff / gain), common
+    if rows is not None:
+        block = subtract_row_noise(block, rows[0][:, _sample_window(cube.shape[-2:])[0]])
+    white = _estimate(block, times, gain) if read_noise is None else read_noise
+    rn_eff = max(white, 1e-6)
+    row_read = row_stats[0] * gain if rows is not None else 0.0
+    rn = float(np.hypot(white, row_read)) if read_noise is None else read_noise
+    return dict(rn=rn, rn_eff=rn_eff, err_scale=float(np.hypot(rn_eff, row_read) / rn_eff),
+                level_ref=level_reference(block[0], rn_eff / gain), common=common,
+                rows=rows, row_stats=row_stats)
+
+
+_ROW_GATE = 2.0  # row noise is removed when its variance exceeds this many times the
+# variance the removal adds (the error of the per-row medians)
+
+
+def _row_block(cube, integration, window, unusable):
+    """The columns `row_stride` samples of the (rows, columns) ``window`` of one
+    integration, as float32, NaN where unusable."""
+    rows, cols = window
+    step = row_stride(len(range(*cols.indices(cube.shape[-1]))))
+    cols = slice(cols.start, cols.stop, step)
+    block = cube[integration, :, rows, cols]
+    if hasattr(block, "compute"):
+        block = block.compute()
+    block = np.array(block, dtype=np.float32)
+    if unusable is not None:
+        bad = unusable[rows, cols]
+        block[:, np.asarray(bad.compute() if hasattr(bad, "compute") else bad)] = np.nan
+    return block
+
+
+def _row_noise(cube, times, unusable=None):
+    """The row-correlated readout noise of every integration: (nints, ngroups, ny)
+    float32 offsets of each row in each read
+    (`~ccdbadpix.ramps._detector.row_noise`), or None when the central sample block
+    shows no row noise worth removing, and (rms, floor) of the first integration
+    (counts per read).
+
+    Decided on the sample block (`_sample_block`), so a detector without such noise
+    costs one look at that block; otherwise every row of every integration is measured.
+    """
+    window = _sample_window(cube.shape[-2:])
+    sample = row_noise(*row_residuals(_row_block(cube, 0, window, unusable), times), times)[1]
+    if not sample[0] ** 2 > _ROW_GATE * sample[1] ** 2:
+        return None, sample
+    nints, n, ny = cube.shape[:3]
+    step = max(1, _TILE_BYTES // (4 * n * cube.shape[3]))
+    out, stats = np.empty((nints, n, ny), np.float32), None
+    for i in range(nints):
+        parts = [row_residuals(_row_block(cube, i, (slice(y0, y0 + step), slice(None)),
+                                          unusable), times)
+                 for y0 in range(0, ny, step)]
+        out[i], s = row_noise(*(np.concatenate(p, axis=1) for p in zip(*parts, strict=True)),
+                              times)
+        stats = s if stats is None else stats
+    return out, stats
 
 
 def _common_profiles(cube, times, unusable=None):
@@ -89,8 +166,12 @@ def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=N
 
     The median over a central block of pixels of the variance of each pixel's group
     differences, with the pixel's own shot noise removed and corrected for the bias of
-    a median of few-sample variances. Jumps, telegraph
-    steps and hot pixels barely move it.
+    a median of few-sample variances, after the detector-wide ramp shape is removed
+    (as `classify_ramps` does). When the readout's row-correlated noise is removed from
+    the ramps (`classify_ramps` header ``ROWCORR``), the estimate is the white noise
+    and that row noise per read together, as both are in each ramp's dark current.
+    Jumps,
+    telegraph steps and hot pixels barely move it.
 
     Parameters
     ----------
@@ -115,8 +196,7 @@ def estimate_read_noise(ramps, *, times=None, group_time=None, gain=None, unit=N
     r = _load_ramps(ramps, times=times, group_time=group_time, gain=gain, unit=unit)
     g = r.gain if r.gain is not None else 1.0
     unit = u.electron if r.gain is not None else r.count_unit
-    block = _sample_block(r.cube) - common_profile(_sample_block(r.cube), r.times)[:, None, None]
-    return _estimate(block, r.times, g) * unit
+    return _noise_and_level(r.cube, r.times, g)["rn"] * unit
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,24 +321,28 @@ def ramp_features(ramps, *, times=None, group_time=None, gain=None, read_noise=N
         raise ValueError(f"integration must be in [0, {r.cube.shape[0] - 1}], got "
                          f"{integration}")
     progress = _boolean(progress, "progress")
-    rn, rn_eff, level_ref, common = _noise_and_level(
+    est = _noise_and_level(
         r.cube, r.times, g, None if read_noise is None else _read_noise_value(read_noise, g))
+    common, rows = est["common"][integration], est["rows"]
     ngroups, (ny, nx) = r.cube.shape[1], r.shape
-    rows = max(1, _TILE_BYTES // (4 * ngroups * nx))
+    step = max(1, _TILE_BYTES // (4 * ngroups * nx))
     out = np.empty((len(FEATURE_NAMES), ny, nx), np.float32)
     finite = np.empty((ny, nx), bool)
-    for y0 in _progress(range(0, ny, rows), progress):
-        block = r.cube[integration, :, y0:y0 + rows]
+    for y0 in _progress(range(0, ny, step), progress):
+        block = r.cube[integration, :, y0:y0 + step]
         if hasattr(block, "compute"):
             block = block.compute()
-        block = np.asarray(block, dtype=np.float32) - common[integration][:, None, None]
-        out[:, y0:y0 + rows] = ramp_feature_tile(block, r.times, g, rn_eff, level_ref,
-                                                 common[integration])
-        finite[y0:y0 + rows] = np.isfinite(block).all(0)
+        block = np.asarray(block, dtype=np.float32)
+        if rows is not None:
+            block = subtract_row_noise(block, rows[integration][:, y0:y0 + step])
+        block = block - common[:, None, None]  # a copy: the input stays as it was
+        out[:, y0:y0 + step] = ramp_feature_tile(block, r.times, g, est["rn_eff"],
+                                                 est["level_ref"], common)
+        finite[y0:y0 + step] = np.isfinite(block).all(0)
     if r.wrapped is not None:  # integer counters that wrapped: as unusable as NaN
         wrapped = np.asarray(r.wrapped.compute() if hasattr(r.wrapped, "compute")
                              else r.wrapped)
         finite &= ~wrapped
         out[:, wrapped] = 0
-    return RampFeatures(values=out, names=FEATURE_NAMES, read_noise=rn * u.electron,
+    return RampFeatures(values=out, names=FEATURE_NAMES, read_noise=est["rn"] * u.electron,
                         gain=g * u.electron / u.DN, times=r.times * u.s, finite=finite)

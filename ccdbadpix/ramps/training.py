@@ -15,6 +15,7 @@ import argparse
 import numpy as np
 from astropy import units as u
 
+from ccdbadpix.ramps._detector import subtract_row_noise
 from ccdbadpix.ramps._features_kernel import features_of
 from ccdbadpix.ramps._kernel import FEATURE_NAMES, _cheap
 from ccdbadpix.ramps.features import _noise_and_level
@@ -126,7 +127,8 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
     Each detector gets `random_detector_settings`, ``fraction`` of its pixels in each
     defect class, its read noise estimated from the data (as `classify_ramps` does),
     and its features computed for every pixel. Labels are the observable labels
-    (`RampSimulation.observable_labels`), with ``hot``/``warm`` merged into ``good``.
+    (`RampSimulation.observable_labels`, decelerating hot pixels ``nonlinear`` by their
+    shape), with ``hot``/``warm`` merged into ``good``.
     The forest of `classify_ramps` only sees ramps the cheap first pass did not settle,
     so the set keeps every defect pixel, every good pixel the first pass leaves to the
     forest (the hard ones: read-noise outliers, small steps, IPC), and
@@ -184,10 +186,13 @@ def simulate_training_set(n_detectors=150, *, shape=(64, 64), seed=0, fraction=0
         t = sim.times.to_value(u.s)
         g = sim.gain.value
         cube = sim.data[None]
-        rn, _, level, common = _noise_and_level(cube, t, g)
-        tile = sim.data.reshape(sim.data.shape[0], -1) - common[0][:, None]
+        est = _noise_and_level(cube, t, g)
+        rn, level, common = est["rn_eff"], est["level_ref"], est["common"]
+        data = sim.data if est["rows"] is None else subtract_row_noise(sim.data,
+                                                                        est["rows"][0])
+        tile = data.reshape(data.shape[0], -1) - common[0][:, None]
         feats = features_of(tile, t, g, rn, level, common[0]).T
-        obs = sim.observable_labels().ravel()
+        obs = sim.observable_labels(curved_hot="nonlinear").ravel()  # the shape
         totals += np.bincount(obs, minlength=len(PIXEL_CLASSES))
         names = np.asarray(PIXEL_CLASSES)[obs]
         names[np.isin(names, LINEAR_CLASSES)] = "good"

@@ -129,3 +129,21 @@ def _header(seed, cards):
 
 
 # ----------------------------------------------------------------------------- results
+
+
+def _curved_rates(truth, defects, times):
+    """``early_dark_current`` and ``mean_dark_current`` of a ramp simulation: (ny, nx)
+    electron/s, each pixel's rate, plus for the RC-like ``nonlinear`` pixels (charge
+    ``nl_amp (1 - exp(-t / nl_tau))``) their mean RC rate from the first to the third
+    read (early) and from the first to the last read (mean)."""
+    out = {}
+    idx = truth.idx["nonlinear"]
+    for name, k in (("early_dark_current", min(2, len(times) - 1)),
+                    ("mean_dark_current", len(times) - 1)):
+        rate = np.array(truth.rate_map, np.float64)
+        if len(idx):
+            t0, t1, tau = times[0], times[k], defects.nl_tau
+            rate.reshape(-1)[idx] += (defects.nl_amp * (np.exp(-t0 / tau) - np.exp(-t1 / tau))
+                                      / (t1 - t0))
+        out[name] = rate * _E_S
+    return out

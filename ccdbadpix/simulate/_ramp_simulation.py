@@ -68,6 +68,11 @@ class RampSimulation:
         one-read glitch), -1 for other pixels.
     telegraph_step : `~astropy.units.Quantity`
         (ny, nx) separation of the two main telegraph levels in electron, 0 elsewhere.
+    early_dark_current, mean_dark_current : `~astropy.units.Quantity`
+        (ny, nx) electron/s: the dark current each pixel shows over its first two group
+        intervals, and from its first to its last read; for ``nonlinear`` pixels
+        (RC-like, decelerating) their ``dark_current`` plus the RC charge's rate over
+        that span, for the others ``dark_current``.
     effects : `types.MappingProxyType`
         The detector effects used (`DEFAULT_EFFECTS` merged with the ``effects``
         argument of `simulate_ramps`), read-only.
@@ -104,6 +109,8 @@ class RampSimulation:
     telegraph_min_reads: np.ndarray = None
     telegraph_step: u.Quantity = None
     effects: object = None
+    early_dark_current: u.Quantity = None
+    mean_dark_current: u.Quantity = None
 
     def __repr__(self):
         return f"<RampSimulation data shape={self.data.shape} classes={len(self.classes)}>"
@@ -121,7 +128,7 @@ class RampSimulation:
         return self.labels == self.classes.index(name)
 
     def observable_labels(self, cosmic_ray_step=6.0, ambiguous_step=None,
-                          unresolved_within=None):
+                          unresolved_within=None, curved_hot="hot"):
         """Labels as the ramps show them, the truth a ramp classifier is scored against.
 
         ``labels`` hold each pixel's intrinsic class. Two kinds of good pixels look
@@ -129,7 +136,10 @@ class RampSimulation:
         at their IPC-convolved rate (they become ``warm`` or ``hot`` by that rate), and
         neighbours of a cosmic-ray hit carry a step, directly or through IPC from the hit
         pixel (they become ``cosmic_ray`` when the step is at least ``cosmic_ray_step``
-        read noises).
+        read noises). A ``nonlinear`` pixel whose early dark current
+        (``early_dark_current``) is at or above the hot threshold is a hot pixel that
+        decelerates as it fills, and is ``hot`` (what a detector team calls it, and the
+        label `~ccdbadpix.classify_ramps` gives it) unless ``curved_hot="nonlinear"``.
 
         Parameters
         ----------
@@ -146,6 +156,14 @@ class RampSimulation:
             IPC-convolved dark current is closer than this to a threshold get the code
             -1: a classifier that flags a pixel only when its dark current is
             significantly above a threshold cannot place them. Leave them out of a score.
+            So do ``nonlinear`` pixels (with ``curved_hot="hot"``) whose early dark
+            current is that close to the hot threshold, or above it while their mean
+            dark current (``mean_dark_current``) is below it: whether such a pixel is
+            hot depends on which rate one calls its dark current.
+        curved_hot : {"hot", "nonlinear"}, optional
+            The label of a decelerating pixel whose early dark current is at or above the
+            hot threshold: ``"hot"`` (default), or ``"nonlinear"``, its shape alone (what
+            the forest of `~ccdbadpix.classify_ramps` learns).
 
         Returns
         -------
@@ -159,9 +177,15 @@ class RampSimulation:
         >>> sim = simulate_ramps((64, 64), ngroups=10, seed=4)
         >>> obs = sim.observable_labels()
         >>> changed = obs != sim.labels
-        >>> bool((sim.labels[changed] == 0).all())  # only good pixels change
+        >>> sorted({sim.classes[c] for c in sim.labels[changed]})  # what changes
+        ['good', 'nonlinear']
+        >>> curved = sim.mask("nonlinear")  # hot when their early rate is
+        >>> early = sim.early_dark_current[curved].value
+        >>> bool(((obs[curved] == sim.classes.index("hot")) == (early >= 1)).all())
         True
         """
+        _check(curved_hot in ("hot", "nonlinear"),
+               f"curved_hot must be 'hot' or 'nonlinear', got {curved_hot!r}")
         labels = self.labels.copy()
         good = labels == 0
         seen = _ipc(self.dark_current.to_value(_E_S), self.ipc_alpha)
@@ -176,8 +200,17 @@ class RampSimulation:
             if ambiguous_step is not None:
                 small = (step >= ambiguous_step * unit_e) & (step < cosmic_ray_step * unit_e)
                 labels[good & small] = -1
+        curved = labels == self.classes.index("nonlinear")
+        early = (self.dark_current if self.early_dark_current is None
+                 else self.early_dark_current).to_value(_E_S)
+        if curved_hot == "hot":
+            labels[curved & (early >= hot_thr)] = self.classes.index("hot")
         if unresolved_within is not None:
             within = np.broadcast_to(u.Quantity(unresolved_within).to_value(_E_S), seen.shape)
+            if curved_hot == "hot":
+                mean = self.mean_dark_current.to_value(_E_S)
+                labels[curved & ((np.abs(early - hot_thr) < within)
+                                 | ((early >= hot_thr) & (mean < hot_thr)))] = -1
             linear = np.isin(labels, [self.classes.index(c) for c in ("good", "warm", "hot")])
             for thr in (warm_thr, hot_thr):
                 labels[linear & (np.abs(seen - thr) < within)] = -1

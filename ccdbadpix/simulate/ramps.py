@@ -11,6 +11,7 @@ from astropy.utils.console import ProgressBar
 from ccdbadpix.simulate._common import (
     _E_S,
     _check,
+    _curved_rates,
     _detector,
     _fraction,
     _int,
@@ -86,9 +87,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
       ``amplitudes["dead"]`` times the read noise;
     - ``telegraph``: good ramp plus a two-level readout offset with at least one up and
       one down transition (switching times redrawn for each integration);
-    - ``nonlinear``: good ramp plus RC-like charge ``A (1 - exp(-t / tau))``;
-    - ``saturated``: rate reaching saturation at a fraction ``amplitudes["saturated"]``
-      of the ramp duration;
+    - ``nonlinear``: good ramp plus RC-like charge ``A (1 - exp(-t / tau))``; ``saturated``:
+      rate reaching saturation at a fraction ``amplitudes["saturated"]`` of the ramp;
     - ``cosmic_ray``: good ramp plus one (10 % of pixels: two) positive charge steps at a
       group > 0; ``cosmic_ray_cluster_size`` (min, max) of the 8 neighbours get steps of
       5-50 % of it at the same group and keep their own labels (steps are repeated at the
@@ -228,7 +228,8 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         read_noise_map=defects.sigma.reshape(ny, nx) * u.electron,
         telegraph_switches=tel_stats[0].reshape(ny, nx),
         telegraph_min_reads=tel_stats[1].reshape(ny, nx),
-        telegraph_step=tel_step.reshape(ny, nx) * u.electron, effects=_frozen(eff))
+        telegraph_step=tel_step.reshape(ny, nx) * u.electron, effects=_frozen(eff),
+        **_curved_rates(truth, defects, det.times))
 
 
 def _check_detector(ngroups, nints, group_time, gain, read_noise, bias, bias_spread,

@@ -71,3 +71,31 @@ def test_dead_pixels_found_with_inverse_reset_anomaly():
     # each kind: at the bias, low noise, stuck
     for kind in (sim.read_noise_map.value == 0, sim.read_noise_map.value > 0):
         assert said[dead & kind].mean() >= 0.9
+
+
+def test_missing_shape_put_back_only_on_flat_ramps_that_lack_it():
+    # the detector's reset anomaly (20 read noises, gone after a few groups) subtracted
+    # from every ramp: a dead pixel never had it, a good and a hot pixel did
+    from ccdbadpix.ramps._detector import profile_gain, without_missing_shape
+
+    rng = np.random.default_rng(11)
+    n, rn = 40, 10.0
+    t = 10.0 * np.arange(1, n + 1)
+    shape = 20 * rn * np.exp(-np.arange(n) / 1.5)
+    profile = (shape - shape[0]).astype(np.float32)  # relative to the first group
+    noise = rng.standard_normal((n, 3)).astype(np.float32) * np.float32(rn)
+    dead = 0.3 * noise[:, 0]
+    good = noise[:, 1] + profile + 0.5 * t
+    hot = noise[:, 2] + 300 * (1 - np.exp(-t / 150)) * 10  # decelerating, no anomaly
+    y = np.stack([dead, good, hot], axis=1).astype(np.float32)
+    y -= y[0]
+    y -= profile[:, None]
+    out, gain = without_missing_shape(y, profile, t, rn)
+    np.testing.assert_array_equal(gain, profile_gain(y, profile, t, rn))
+    assert gain[0] < 0.2 and abs(gain[1] - 1) < 0.2
+    # the dead ramp is flat again: its own noise, no excursion, no slope
+    np.testing.assert_allclose(out[:, 0], y[:, 0] + profile * (1 - gain[0]), rtol=1e-6)
+    assert np.abs(out[:, 0]).max() < 2 * rn
+    np.testing.assert_array_equal(out[:, 1], y[:, 1])  # follows the shape: untouched
+    np.testing.assert_array_equal(out[:, 2], y[:, 2])  # integrates: untouched
+    np.testing.assert_array_equal(without_missing_shape(y, None, t, rn)[0], y)

@@ -51,6 +51,9 @@ def test_every_class_recovered(name):
                                   unresolved_within=(z + 2) * res.dark_current_err)
     for code, cls in enumerate(PIXEL_CLASSES):
         sel = truth == code
+        if cls == "nonlinear" and sel.sum() < 10:
+            continue  # every RC-like pixel is a decelerating hot pixel (or too close to
+            # the threshold to say): test_decelerating_hot_pixels_are_hot
         recall = (res.labels[sel] == code).mean()
         assert recall >= 0.9, f"{name}: {cls} recall {recall:.3f}"
     good = truth == 0
@@ -160,7 +163,10 @@ def test_priors_move_labels(default_sim, default_result):
 def test_dq_mapping(default_result):
     res = default_result
     dq = res.dq.data
-    assert np.all(dq[res.mask("hot")] == DQ.HOT | DQ.DO_NOT_USE)
+    hot_dq = dq[res.mask("hot")]
+    curved = hot_dq == DQ.HOT | DQ.NONLINEAR | DQ.DO_NOT_USE  # decelerating hot pixels
+    assert np.all(curved | (hot_dq == DQ.HOT | DQ.DO_NOT_USE))
+    assert 0 < curved.sum() < curved.size
     assert np.all(dq[res.mask("warm")] == DQ.WARM)
     assert np.all(dq[res.mask("dead")] == DQ.DEAD | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("saturated")] == DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
@@ -182,19 +188,30 @@ def test_dq_mapping(default_result):
     assert np.all(dq[hit & hot] == DQ.HOT | DQ.DO_NOT_USE)
 
 
-def test_decelerating_hot_pixels_keep_hot():
-    """A hot pixel whose ramp bends over (labelled nonlinear) is HOT|NONLINEAR|DO_NOT_USE;
-    noise alone never makes a shape-labelled pixel hot."""
+def test_decelerating_hot_pixels_are_hot():
+    """A hot pixel whose ramp bends over (RC-like: it debiases as it fills) is labelled
+    ``hot`` and flagged HOT|NONLINEAR|DO_NOT_USE, as in the simulator's observable
+    truth; one whose early dark current is not significantly hot keeps its shape label,
+    and noise alone never makes it hot."""
     sim = simulate_ramps((64, 64), ngroups=40, fractions={"nonlinear": 0.05}, seed=31)
     res = _classify(sim)
-    nonlin = res.mask("nonlinear") & (sim.labels == sim.classes.index("nonlinear"))
-    assert nonlin.sum() >= 100
+    curved = sim.labels == sim.classes.index("nonlinear")
+    assert curved.sum() >= 150
     z = ((res.dark_current - 1 * u.electron / u.s) / res.dark_current_err).value
-    strong, weak = nonlin & (z > 4), nonlin & (z < 2)
-    assert strong.sum() > 10 and weak.sum() > 10
+    strong, weak = curved & (z > 4), curved & (z < 2)
+    assert strong.sum() > 100 and weak.sum() > 10
+    hot = res.classes.index("hot")
+    assert (res.labels[strong] == hot).mean() >= 0.95
     flags = res.dq.data
-    assert np.all(flags[strong] == DQ.HOT | DQ.NONLINEAR | DQ.DO_NOT_USE)
+    mostly_curved = strong & (res.labels == hot)
+    assert (flags[mostly_curved] == DQ.HOT | DQ.NONLINEAR | DQ.DO_NOT_USE).mean() >= 0.9
     assert not np.any(flags[weak] & DQ.HOT)
+    assert not np.any(res.labels[weak] == hot)
+    truth = sim.observable_labels()
+    early = sim.early_dark_current.to_value(u.electron / u.s)
+    np.testing.assert_array_equal(truth[curved] == hot, early[curved] >= 1)
+    shape_truth = sim.observable_labels(curved_hot="nonlinear")
+    assert np.all(shape_truth[curved] == sim.classes.index("nonlinear"))
     with pytest.raises(ValueError, match="significance"):
         _classify(sim, significance=0.7)
     assert res.meta["SIGLEVEL"] == 0.01
@@ -395,3 +412,15 @@ def test_real_nirspec_dark(shared_data):
     assert (res.labels[quiet] == 0).mean() >= 0.985
     assert not np.isin(res.labels[quiet], [res.classes.index(c) for c in
                                            ("hot", "saturated")]).any()
+
+
+def test_hot_and_saturated_votes_pool_against_min_confidence():
+    # a vote split between two labels that both mean "hot pixel" is no doubt
+    from ccdbadpix.ramps._postprocess import _label_support
+
+    classes = ("good", "hot", "saturated", "cosmic_ray", "uncertain")
+    probs = np.array([[0.05, 0.05, 0.30], [0.46, 0.30, 0.40], [0.44, 0.25, 0.00],
+                      [0.05, 0.40, 0.30]], np.float32)[:, :, None]
+    labels = probs.argmax(0).astype(np.int16)
+    support = _label_support(probs, labels, classes[:-1], probs.max(0))
+    np.testing.assert_allclose(support[:, 0], [0.90, 0.40, 0.40])
