@@ -54,10 +54,9 @@ def _sample_window(shape, max_rows=128, max_cols=512):
     return slice(y0, y0 + max_rows), slice(x0, x0 + max_cols)
 
 
-def _sample_block(cube, integration=0, unusable=None):
-    """A central block of one integration, as a numpy array; NaN where the (ny, nx) map
-    ``unusable`` (e.g. wrapped integer ramps) is True."""
-    window = _sample_window(cube.shape[-2:])
+def _window_block(cube, integration, window, unusable=None):
+    """The (rows, columns) ``window`` of one integration as a float32 numpy array; NaN
+    where the (ny, nx) map ``unusable`` (e.g. wrapped integer ramps) is True."""
     block = cube[integration, :, *window]
     if hasattr(block, "compute"):
         block = block.compute()
@@ -66,6 +65,11 @@ def _sample_block(cube, integration=0, unusable=None):
         bad = unusable[window]
         block[:, np.asarray(bad.compute() if hasattr(bad, "compute") else bad)] = np.nan
     return block
+
+
+def _sample_block(cube, integration=0, unusable=None):
+    """The central sample block of one integration (`_window_block`)."""
+    return _window_block(cube, integration, _sample_window(cube.shape[-2:]), unusable)
 
 
 def _estimate(block, times, gain):
@@ -116,15 +120,8 @@ def _row_block(cube, integration, window, unusable):
     integration, as float32, NaN where unusable."""
     rows, cols = window
     step = row_stride(len(range(*cols.indices(cube.shape[-1]))))
-    cols = slice(cols.start, cols.stop, step)
-    block = cube[integration, :, rows, cols]
-    if hasattr(block, "compute"):
-        block = block.compute()
-    block = np.array(block, dtype=np.float32)
-    if unusable is not None:
-        bad = unusable[rows, cols]
-        block[:, np.asarray(bad.compute() if hasattr(bad, "compute") else bad)] = np.nan
-    return block
+    return _window_block(cube, integration, (rows, slice(cols.start, cols.stop, step)),
+                         unusable)
 
 
 def _row_noise(cube, times, unusable=None):
