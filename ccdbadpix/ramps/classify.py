@@ -158,7 +158,7 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
     classes = _output_classes(model)
     priors = _check_priors(priors, classes[:-1], _train_priors(model))
 
-    est = _noise_and_level(r.cube, r.times, g, rn_given, unusable=r.wrapped)
+    est = _noise_and_level(r.cube, r.times, g, rn_given, unusable=r.wrapped, n_jobs=n_jobs)
     rn = est["rn"]
     outside = outside_domain(model, r.times, rn, g)
     shapes = not too_few_groups(model, r.times)

@@ -1,5 +1,6 @@
 """Per-pixel ramp features in physical, noise-normalised units (`ramp_features`)."""
 
+import concurrent.futures
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,7 @@ def _estimate(block, times, gain):
     return value
 
 
-def _noise_and_level(cube, times, gain, read_noise=None, unusable=None):
+def _noise_and_level(cube, times, gain, read_noise=None, unusable=None, n_jobs=1):
     """The detector-wide estimates every tile needs, as a dict.
 
     ``rn_eff``: the white read noise per read (given, or estimated on one central
@@ -95,11 +96,12 @@ def _noise_and_level(cube, times, gain, read_noise=None, unusable=None):
     levels. ``common``: the detector-wide ramp shape of every integration
     (`_common_profiles`). ``rows``: the row-noise corrections (`_row_noise`; None when
     there is none to remove), ``row_stats`` (rms, floor) of that noise. Ramps
-    ``unusable`` ((ny, nx) bool) take no part.
+    ``unusable`` ((ny, nx) bool) take no part. ``n_jobs`` threads measure the row noise.
     """
-    common = _common_profiles(cube, times, unusable)
-    rows, row_stats = _row_noise(cube, times, unusable)
-    block = _sample_block(cube, unusable=unusable) - common[0][:, None, None]
+    first = _sample_block(cube, unusable=unusable)  # read once, used three times
+    common = _common_profiles(cube, times, unusable, first=first)
+    rows, row_stats = _row_noise(cube, times, unusable, sample=first, n_jobs=n_jobs)
+    block = first - common[0][:, None, None]
     if rows is not None:
         block = subtract_row_noise(block, rows[0][:, _sample_window(cube.shape[-2:])[0]])
     white = _estimate(block, times, gain) if read_noise is None else read_noise
@@ -124,37 +126,54 @@ def _row_block(cube, integration, window, unusable):
                          unusable)
 
 
-def _row_noise(cube, times, unusable=None):
+def _row_noise(cube, times, unusable=None, sample=None, n_jobs=1):
     """The row-correlated readout noise of every integration: (nints, ngroups, ny)
     float32 offsets of each row in each read
     (`~ccdbadpix.ramps._detector.row_noise`), or None when the central sample block
     shows no row noise worth removing, and (rms, floor) of the first integration
     (counts per read).
 
-    Decided on the sample block (`_sample_block`), so a detector without such noise
-    costs one look at that block; otherwise every row of every integration is measured.
+    Decided on the sample block (`_sample_block`, or ``sample`` when already read), so
+    a detector without such noise costs one look at that block; otherwise every row of
+    every integration is measured, blocks of rows in ``n_jobs`` threads (rows are
+    independent: the same bits for any number).
     """
     window = _sample_window(cube.shape[-2:])
-    sample = row_noise(*row_residuals(_row_block(cube, 0, window, unusable), times), times)[1]
+    if sample is None:
+        gate = _row_block(cube, 0, window, unusable)
+    else:
+        gate = sample[:, :, ::row_stride(sample.shape[-1])]
+    sample = row_noise(*row_residuals(gate, times), times)[1]
     if not sample[0] ** 2 > _ROW_GATE * sample[1] ** 2:
         return None, sample
     nints, n, ny = cube.shape[:3]
     step = max(1, _TILE_BYTES // (4 * n * cube.shape[3]))
     out, stats = np.empty((nints, n, ny), np.float32), None
+
+    def part(job):
+        i, y0 = job
+        window = (slice(y0, y0 + step), slice(None))
+        return row_residuals(_row_block(cube, i, window, unusable), times)
+
     for i in range(nints):
-        parts = [row_residuals(_row_block(cube, i, (slice(y0, y0 + step), slice(None)),
-                                          unusable), times)
-                 for y0 in range(0, ny, step)]
+        jobs = [(i, y0) for y0 in range(0, ny, step)]
+        if n_jobs == 1 or len(jobs) == 1:
+            parts = [part(job) for job in jobs]
+        else:
+            with concurrent.futures.ThreadPoolExecutor(n_jobs) as pool:
+                parts = list(pool.map(part, jobs))
         out[i], s = row_noise(*(np.concatenate(p, axis=1) for p in zip(*parts, strict=True)),
                               times)
         stats = s if stats is None else stats
     return out, stats
 
 
-def _common_profiles(cube, times, unusable=None):
+def _common_profiles(cube, times, unusable=None, first=None):
     """(nints, ngroups) float32 detector-wide ramp shape of each integration
-    (`~ccdbadpix.ramps._detector.common_profile` of its central sample block)."""
-    return np.stack([common_profile(_sample_block(cube, integration=i, unusable=unusable),
+    (`~ccdbadpix.ramps._detector.common_profile` of its central sample block; ``first``:
+    that block of the first integration, when already read)."""
+    return np.stack([common_profile(first if i == 0 and first is not None else
+                                    _sample_block(cube, integration=i, unusable=unusable),
                                     times) for i in range(cube.shape[0])])
 
 
