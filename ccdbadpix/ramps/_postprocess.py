@@ -33,10 +33,11 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
 
     A ``nonlinear`` ramp (decelerating: the RC-like approach of a pixel that debiases
     as it fills) whose dark current (its early rate) is significantly above the hot
-    threshold is a hot pixel, as a detector team calls it: the same share of its
-    ``nonlinear`` votes goes to ``hot``. Returns the probabilities and the (ny, nx) map
-    of pixels whose ``hot`` share came mostly from ``nonlinear`` votes (flagged
-    NONLINEAR as well, `_dq_map`).
+    threshold is a hot pixel, as a detector team calls it, and one significantly in the
+    warm band a warm pixel (e.g. a neighbour lit through IPC by a decelerating hot
+    pixel): the same shares of its ``nonlinear`` votes go to ``hot`` and ``warm``.
+    Returns the probabilities and the (ny, nx) map of pixels whose ``hot`` or ``warm``
+    share came mostly from ``nonlinear`` votes (flagged NONLINEAR as well, `_dq_map`).
     """
     out = np.zeros((len(classes), *rate.shape), np.float32)
     linear = np.zeros(rate.shape, np.float32)
@@ -56,10 +57,11 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
     curved = np.zeros(rate.shape, bool)
     if "nonlinear" in model_classes:
         j = classes.index("nonlinear")
-        moved = out[j] * above_hot
-        curved = moved > linear * above_hot
-        out[classes.index("hot")] += moved
-        out[j] -= moved
+        for name, share in (("hot", above_hot), ("warm", above_warm - above_hot)):
+            moved = out[j] * share
+            curved |= moved > linear * share
+            out[classes.index(name)] += moved
+        out[j] -= out[j] * above_warm
     return out, curved
 
 
@@ -115,8 +117,9 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z, curv
     significantly at or above ``hot``: ``rate - z * rate_err >= hot``, a one-sided test
     with ``z`` standard errors; the ``warm`` flags likewise for the warm band. A
     decelerating hot pixel is then HOT|NONLINEAR|DO_NOT_USE (labelled ``hot`` and
-    marked in ``curved`` by `_split_linear`, or labelled ``nonlinear``), and a cosmic-ray
-    hit of ordinary dark current gets nothing.
+    marked in ``curved`` by `_split_linear`, or labelled ``nonlinear``), a decelerating
+    warm one WARM|NONLINEAR|DO_NOT_USE, and a cosmic-ray hit of ordinary dark current
+    gets nothing.
     """
     dq = np.zeros(labels.shape, np.uint32)
     for code, name in enumerate(classes):
@@ -132,7 +135,8 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z, curv
         dq[shaped & (low_bound >= low) & (low_bound < high)] |= np.uint32(value)
     if curved is not None and "nonlinear" in classes:
         value = flags_to_value(mapping.get("nonlinear", ()), name="dq_mapping['nonlinear']")
-        dq[finite & curved & (labels == classes.index("hot"))] |= np.uint32(value)
+        rated = np.isin(labels, [classes.index("hot"), classes.index("warm")])
+        dq[finite & curved & rated] |= np.uint32(value)
     dq[~finite] |= np.uint32(flags_to_value(_NONFINITE_FLAGS))
     return dq
 

@@ -139,7 +139,8 @@ class RampSimulation:
         read noises). A ``nonlinear`` pixel whose early dark current
         (``early_dark_current``) is at or above the hot threshold is a hot pixel that
         decelerates as it fills, and is ``hot`` (what a detector team calls it, and the
-        label `~ccdbadpix.classify_ramps` gives it) unless ``curved_hot="nonlinear"``.
+        label `~ccdbadpix.classify_ramps` gives it) unless ``curved_hot="nonlinear"``;
+        one at or above the warm threshold is ``warm`` likewise.
 
         Parameters
         ----------
@@ -157,13 +158,14 @@ class RampSimulation:
             -1: a classifier that flags a pixel only when its dark current is
             significantly above a threshold cannot place them. Leave them out of a score.
             So do ``nonlinear`` pixels (with ``curved_hot="hot"``) whose early dark
-            current is that close to the hot threshold, or above it while their mean
-            dark current (``mean_dark_current``) is below it: whether such a pixel is
-            hot depends on which rate one calls its dark current.
+            current is that close to a threshold, or above it while their mean dark
+            current (``mean_dark_current``) is below it: whether such a pixel is warm
+            or hot depends on which rate one calls its dark current.
         curved_hot : {"hot", "nonlinear"}, optional
             The label of a decelerating pixel whose early dark current is at or above the
-            hot threshold: ``"hot"`` (default), or ``"nonlinear"``, its shape alone (what
-            the forest of `~ccdbadpix.classify_ramps` learns).
+            warm or hot threshold: ``"hot"`` (default: ``warm`` or ``hot`` by that rate),
+            or ``"nonlinear"``, its shape alone (what the forest of
+            `~ccdbadpix.classify_ramps` learns).
 
         Returns
         -------
@@ -204,13 +206,15 @@ class RampSimulation:
         early = (self.dark_current if self.early_dark_current is None
                  else self.early_dark_current).to_value(_E_S)
         if curved_hot == "hot":
+            labels[curved & (early >= warm_thr)] = self.classes.index("warm")
             labels[curved & (early >= hot_thr)] = self.classes.index("hot")
         if unresolved_within is not None:
             within = np.broadcast_to(u.Quantity(unresolved_within).to_value(_E_S), seen.shape)
             if curved_hot == "hot":
                 mean = self.mean_dark_current.to_value(_E_S)
-                labels[curved & ((np.abs(early - hot_thr) < within)
-                                 | ((early >= hot_thr) & (mean < hot_thr)))] = -1
+                for thr in (warm_thr, hot_thr):
+                    labels[curved & ((np.abs(early - thr) < within)
+                                     | ((early >= thr) & (mean < thr)))] = -1
             linear = np.isin(labels, [self.classes.index(c) for c in ("good", "warm", "hot")])
             for thr in (warm_thr, hot_thr):
                 labels[linear & (np.abs(seen - thr) < within)] = -1

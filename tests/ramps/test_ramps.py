@@ -167,7 +167,8 @@ def test_dq_mapping(default_result):
     curved = hot_dq == DQ.HOT | DQ.NONLINEAR | DQ.DO_NOT_USE  # decelerating hot pixels
     assert np.all(curved | (hot_dq == DQ.HOT | DQ.DO_NOT_USE))
     assert 0 < curved.sum() < curved.size
-    assert np.all(dq[res.mask("warm")] == DQ.WARM)
+    warm_dq = dq[res.mask("warm")]  # decelerating warm pixels: WARM|NONLINEAR|DO_NOT_USE
+    assert np.all((warm_dq == DQ.WARM) | (warm_dq == DQ.WARM | DQ.NONLINEAR | DQ.DO_NOT_USE))
     assert np.all(dq[res.mask("dead")] == DQ.DEAD | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("saturated")] == DQ.SATURATED | DQ.HOT | DQ.DO_NOT_USE)
     assert np.all(dq[res.mask("good")] == 0)
@@ -215,6 +216,25 @@ def test_decelerating_hot_pixels_are_hot():
     with pytest.raises(ValueError, match="significance"):
         _classify(sim, significance=0.7)
     assert res.meta["SIGLEVEL"] == 0.01
+
+
+def test_decelerating_warm_pixels_are_warm():
+    """A pixel whose ramp bends over at a warm early rate (e.g. an IPC neighbour of a
+    debiasing hot pixel) is labelled ``warm`` and flagged WARM|NONLINEAR|DO_NOT_USE, as
+    the simulator's observable truth says; it is not ``nonlinear`` and not HOT."""
+    sim = simulate_ramps((64, 64), ngroups=60, fractions={"nonlinear": 0.05},
+                         amplitudes={"nonlinear": (30, 60), "nonlinear_tau": (0.3, 0.4)},
+                         read_noise=5 * u.electron, seed=32)
+    res = _classify(sim)
+    early = sim.early_dark_current.to_value(u.electron / u.s)
+    band = (sim.labels == sim.classes.index("nonlinear")) & (early > 0.2) & (early < 0.7)
+    assert band.sum() >= 20
+    warm = res.classes.index("warm")
+    assert np.all(sim.observable_labels()[band] == warm)
+    assert (res.labels[band] == warm).mean() >= 0.9
+    flags = res.dq.data[band & (res.labels == warm)]
+    assert np.all(flags == DQ.WARM | DQ.NONLINEAR | DQ.DO_NOT_USE)
+    assert not np.any(res.dq.data[band] & DQ.HOT)
 
 
 def test_cosmic_rays_reported_as_events(default_sim, default_result):
