@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 from astropy.utils.exceptions import AstropyUserWarning
+from scipy.special import ndtri
 
 __all__ = []
 
@@ -120,15 +121,37 @@ def unresolved_thresholds(rate_err, usable, thresholds, z):
     return {name: (thr, err) for name, thr in thresholds.items() if z * err > thr}
 
 
-def warn_unresolved(unresolved, significance):
-    """One warning naming each threshold the dark-current errors are too large for."""
+def threshold_z(significance, usable, unresolved):
+    """The z of the one-sided test of each threshold, {"hot": z, "warm": z}.
+
+    ``ndtri(1 - significance)`` for a threshold the data resolve. For one they cannot
+    (``unresolved``, keyed ``hot_threshold`` / ``warm_threshold``), the per-pixel test
+    would flag a ``significance`` share of all pixels near it on noise alone (thousands
+    on a large detector whose rate errors exceed the threshold), and the detector's own
+    rate distribution cannot tell them apart either; there the test is family-wise
+    (Bonferroni over the N usable pixels), ``ndtri(1 - significance / N)``: with
+    probability ``1 - significance`` not one pixel whose true dark current is at or
+    below the threshold is flagged.
+    """
+    z = float(ndtri(1 - significance))
+    n = max(int(np.count_nonzero(usable)), 1)
+    family = float(ndtri(1 - significance / n))
+    return {name: family if f"{name}_threshold" in unresolved else z
+            for name in ("hot", "warm")}
+
+
+def warn_unresolved(unresolved, significance, zs):
+    """One warning naming each threshold the dark-current errors are too large for, and
+    the family-wise test (``zs``, `threshold_z`) that then decides."""
     if not unresolved:
         return
     parts = [f"{name} {thr:.3g} electron/s (median dark-current error {err:.3g} "
              "electron/s)" for name, (thr, err) in unresolved.items()]
+    z = max(zs[name.split("_")[0]] for name in unresolved)
     warnings.warn(
         "classify_ramps: the data cannot resolve " + " and ".join(parts) + ": a pixel is "
-        "flagged only where its dark current is above the threshold beyond its own error "
-        f"(one-sided, significance={significance:g}), so pixels near the threshold stay "
-        "unflagged rather than being flagged on noise. Longer ramps or more integrations "
-        "resolve it.", AstropyUserWarning, stacklevel=3)
+        f"flagged only where its dark current is above the threshold by more than {z:.2f} "
+        f"times its own error (one-sided, family-wise: significance={significance:g} "
+        "over all pixels), so that noise flags no pixel; pixels near the threshold stay "
+        "unflagged. Longer ramps or more integrations resolve it.", AstropyUserWarning,
+        stacklevel=3)

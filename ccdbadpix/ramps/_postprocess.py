@@ -29,7 +29,8 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
     true dark current is at or above it (`~ccdbadpix.ramps._ebayes`, with the detector's
     own rate distribution as the prior), and it is given only where the dark current is
     significantly above the threshold, ``rate - z * err >= threshold`` (a one-sided test
-    at ``z`` standard errors): noise never makes a pixel warm or hot.
+    at ``z["hot"]`` or ``z["warm"]`` standard errors,
+    `~ccdbadpix.ramps._domain.threshold_z`): noise never makes a pixel warm or hot.
 
     A ``nonlinear`` ramp (decelerating: the RC-like approach of a pixel that debiases
     as it fills) whose dark current (its early rate) is significantly above the hot
@@ -47,9 +48,10 @@ def _split_linear(probs, classes, model_classes, rate, rate_err, hot, warm, z, p
         else:
             out[classes.index(name)] = probs[j]
     with np.errstate(invalid="ignore"):
-        low = rate - np.float32(z) * rate_err
-    above_hot = probability_above(rate, rate_err, prior, hot, where=low >= hot)
-    above_warm = probability_above(rate, rate_err, prior, warm, where=low >= warm)
+        low_hot = rate - np.float32(z["hot"]) * rate_err
+        low_warm = rate - np.float32(z["warm"]) * rate_err
+    above_hot = probability_above(rate, rate_err, prior, hot, where=low_hot >= hot)
+    above_warm = probability_above(rate, rate_err, prior, warm, where=low_warm >= warm)
     above_warm = np.maximum(above_warm, above_hot)
     out[classes.index("good")] = linear * (1 - above_warm)
     out[classes.index("warm")] = linear * (above_warm - above_hot)
@@ -114,8 +116,8 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z, curv
 
     A pixel labelled by its shape (nonlinear, telegraph, cosmic_ray, decreasing,
     uncertain) also carries the ``hot`` flags (HOT|DO_NOT_USE) when its dark current is
-    significantly at or above ``hot``: ``rate - z * rate_err >= hot``, a one-sided test
-    with ``z`` standard errors; the ``warm`` flags likewise for the warm band. A
+    significantly at or above ``hot``: ``rate - z["hot"] * rate_err >= hot``, a
+    one-sided test; the ``warm`` flags likewise (``z["warm"]``) for the warm band. A
     decelerating hot pixel is then HOT|NONLINEAR|DO_NOT_USE (labelled ``hot`` and
     marked in ``curved`` by `_split_linear`, or labelled ``nonlinear``), a decelerating
     warm one WARM|NONLINEAR|DO_NOT_USE, and a cosmic-ray hit of ordinary dark current
@@ -129,10 +131,11 @@ def _dq_map(labels, classes, mapping, finite, rate, rate_err, hot, warm, z, curv
     shaped = finite & ~np.isin(labels, [classes.index(c) for c in _NO_DARK_CURRENT_FLAGS
                                         if c in classes])
     with np.errstate(invalid="ignore"):
-        low_bound = rate - np.float32(z) * rate_err
-    for name, low, high in (("hot", hot, np.inf), ("warm", warm, hot)):
+        is_hot = rate - np.float32(z["hot"]) * rate_err >= hot
+        is_warm = (rate - np.float32(z["warm"]) * rate_err >= warm) & ~is_hot
+    for name, sel in (("hot", is_hot), ("warm", is_warm)):
         value = flags_to_value(mapping.get(name, ()), name=f"dq_mapping[{name!r}]")
-        dq[shaped & (low_bound >= low) & (low_bound < high)] |= np.uint32(value)
+        dq[shaped & sel] |= np.uint32(value)
     if curved is not None and "nonlinear" in classes:
         value = flags_to_value(mapping.get("nonlinear", ()), name="dq_mapping['nonlinear']")
         rated = np.isin(labels, [classes.index("hot"), classes.index("warm")])
@@ -148,8 +151,8 @@ def _label(layers, usable, model, classes, priors, hot, warm, min_confidence, z,
     ``classes`` are the output classes, ``uncertain`` last: the label of pixels whose
     best probability is below ``min_confidence`` and of the ramps not ``usable``.
     Straight-line votes are split by `_split_linear` with a one-sided test at ``z``
-    standard errors. Without ``shapes`` the forest's votes are set aside: every ramp is a
-    straight line, good, warm or hot by its dark current alone.
+    (per threshold) standard errors. Without ``shapes`` the forest's votes are set
+    aside: every ramp is a straight line, good, warm or hot by its dark current alone.
     """
     ncls = len(model.classes)
     rate, rate_err = layers[ncls], layers[ncls + 1]

@@ -13,6 +13,7 @@ from ccdbadpix.dq.mask import DQMask
 from ccdbadpix.ramps._domain import (
     falling_share,
     outside_domain,
+    threshold_z,
     too_few_groups,
     unresolved_thresholds,
     warn_if_falling,
@@ -96,9 +97,11 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
         posterior of their true dark current, with the detector's own rate
         distribution as the prior. When the median error is too large for a threshold
         (``z * error > threshold``) a warning names it (header ``HOTRESOL``,
-        ``WARMRESO``). With fewer groups than the model was trained on, the forest is
-        not run and every pixel is good, warm or hot by these tests alone (header
-        ``SHAPES = F``, with a warning).
+        ``WARMRESO``) and that threshold's test becomes family-wise,
+        ``ndtri(1 - significance / N)`` over the N usable pixels, so that noise flags no
+        pixel (header ``ZHOT``, ``ZWARM``: the z used). With fewer groups than the
+        model was trained on, the forest is not run and every pixel is good, warm or
+        hot by these tests alone (header ``SHAPES = F``, with a warning).
     priors : dict, optional
         New prior probability per class name, e.g. ``{"telegraph": 0.01}``: the vote
         fractions are updated as in MaxiMask, ``p' = p / (p + F (1 - p))`` with
@@ -173,7 +176,8 @@ def classify_ramps(ramps, *, times=None, group_time=None, gain=None, read_noise=
                     significance=significance, shapes=shapes, row_stats=est["row_stats"],
                     rows_removed=est["rows"] is not None, err_scale=est["err_scale"])
     result, unresolved = _assemble(r, layers, wrapped, model, classes, settings)
-    warn_unresolved(unresolved, significance)
+    warn_unresolved(unresolved, significance,
+                    {"hot": result.meta["ZHOT"], "warm": result.meta["ZWARM"]})
     warn_if_falling(result.meta["FALLING"])
     return result
 
@@ -219,10 +223,13 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     usable = finite if wrapped is None else finite & ~wrapped
     hot, warm, g, rn = settings["hot"], settings["warm"], settings["gain"], settings["read_noise"]
     z = ndtri(1 - settings["significance"])
+    unresolved = unresolved_thresholds(rate_err, usable, {"hot_threshold": hot,
+                                                          "warm_threshold": warm}, z)
+    zs = threshold_z(settings["significance"], usable, unresolved)
     probs, labels, confidence, curved = _label(
         layers, usable, model, classes, settings["priors"], hot, warm,
-        settings["min_confidence"], z, settings["shapes"])
-    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, z,
+        settings["min_confidence"], zs, settings["shapes"])
+    dq = _dq_map(labels, classes, settings["mapping"], usable, rate, rate_err, hot, warm, zs,
                  curved)
     per_int = layers[ncls + _FIXED_LAYERS:].reshape(r.cube.shape[0], 3, *r.shape)
     if not settings["shapes"]:
@@ -237,8 +244,8 @@ def _assemble(r, layers, wrapped, model, classes, settings):
     header["ROWNOISE"] = (round(float(settings["row_stats"][0]) * g, 4),
                           "[electron] row noise rms per read")
     header["ROWCORR"] = (bool(settings["rows_removed"]), "row noise removed from the ramps")
-    unresolved = unresolved_thresholds(rate_err, usable, {"hot_threshold": hot,
-                                                          "warm_threshold": warm}, z)
+    header["ZHOT"] = (round(zs["hot"], 4), "one-sided test: errors above hot_threshold")
+    header["ZWARM"] = (round(zs["warm"], 4), "one-sided test: errors above warm_threshold")
     header["HOTRESOL"] = ("hot_threshold" not in unresolved, "hot threshold resolved")
     header["WARMRESO"] = ("warm_threshold" not in unresolved, "warm threshold resolved")
     return RampClassification(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from astropy import units as u
 from astropy.utils.exceptions import AstropyUserWarning
+from scipy.special import ndtri
 
 from ccdbadpix import RampClassifier, classify_ramps
 from ccdbadpix.ramps.training import TRAINING_RANGES, training_domain
@@ -55,8 +56,17 @@ def test_three_reads_fall_back_to_dark_current_significance():
     flagged = res.dq.to_boolean(flags="HOT")
     strong = (sim.labels == sim.classes.index("hot")) & (true_rate > 1 + 6 * err)
     assert strong.sum() > 30 and flagged[strong].mean() > 0.97
-    quiet = sim.observable_labels() == sim.classes.index("good")  # IPC-lit ones aside
-    assert flagged[quiet].mean() < 0.002  # noise never makes a pixel hot
+    # IPC-lit pixels aside, and those with a cosmic-ray step (an event, not noise, that
+    # three reads cannot tell from a hot pixel)
+    quiet = sim.observable_labels(ambiguous_step=1.0) == sim.classes.index("good")
+    # the thresholds are unresolved (error ~ several e/s): the test is family-wise over
+    # the pixels, so noise makes no pixel hot or warm at all (the per-pixel test at 1 %
+    # flagged about 0.5 % of them)
+    assert res.meta["HOTRESOL"] is False and res.meta["WARMRESO"] is False
+    n = int(res.finite.sum())
+    assert res.meta["ZHOT"] == pytest.approx(ndtri(1 - 0.01 / n), abs=1e-4)
+    assert res.meta["ZWARM"] == res.meta["ZHOT"]
+    assert not np.any(res.dq.to_boolean(flags=["HOT", "WARM"])[quiet])
     # the shapes are back with enough groups
     long = simulate_ramps((32, 32), ngroups=12, seed=7)
     assert _classify(long).meta["SHAPES"] is True
