@@ -124,8 +124,9 @@ def _effects_cards(eff):
         ("DEADSTUK", dk["stuck"], "share of dead pixels stuck at a level")]
 
 
-def _ramp_header(seed, det, eff, classes):
-    """The simulation's keywords (NGROUPS, NINTS, TGROUP, GAIN, ... effects, CLASS0..)."""
+def _ramp_header(seed, det, eff, classes, amp):
+    """The simulation's keywords (NGROUPS, NINTS, TGROUP, GAIN, ... effects, NOISYMIN,
+    CLASS0..)."""
     return _header(seed, [
         ("BUNIT", "DN", "data unit"), ("ORIGIN", "ccdbadpix.simulate", "simulator"),
         ("NGROUPS", det.ngroups, "groups per integration"),
@@ -138,6 +139,7 @@ def _ramp_header(seed, det, eff, classes):
         ("WARMTHR", det.warm_thr, "[electron/s] warm threshold"),
         ("SATURATE", det.sat, "[DN] saturation level incl. bias"),
         ("IPCALPHA", det.alpha, "IPC coupling per 4-neighbour")] + _effects_cards(eff)
+        + [("NOISYMIN", float(amp["noisy"][0]), "[read noise] least noise of noisy pixels")]
         + [(f"CLASS{i}", name, f"class of label {i}") for i, name in enumerate(classes)])
 
 

@@ -128,7 +128,7 @@ class RampSimulation:
         return self.labels == self.classes.index(name)
 
     def observable_labels(self, cosmic_ray_step=6.0, ambiguous_step=None,
-                          unresolved_within=None, curved_hot="hot"):
+                          unresolved_within=None, curved_hot="hot", noisy_within=None):
         """Labels as the ramps show them, the truth a ramp classifier is scored against.
 
         ``labels`` hold each pixel's intrinsic class. Two kinds of good pixels look
@@ -161,6 +161,14 @@ class RampSimulation:
             current is that close to a threshold, or above it while their mean dark
             current (``mean_dark_current``) is below it: whether such a pixel is warm
             or hot depends on which rate one calls its dark current.
+        noisy_within : float, optional
+            If given, ``good`` and ``noisy`` pixels whose white noise
+            (``read_noise_map`` over ``read_noise``) is within this many relative
+            standard errors of a noise measured from the ramps (``1 / sqrt(2 (ngroups -
+            2) nints)``) of the least noise of noisy pixels (header ``NOISYMIN``) get the
+            code -1: the spread of good pixels' noise reaches that boundary, and the
+            ramps cannot tell on which side of it such a pixel is. Leave them out of a
+            score.
         curved_hot : {"hot", "nonlinear"}, optional
             The label of a decelerating pixel whose early dark current is at or above the
             warm or hot threshold: ``"hot"`` (default: ``warm`` or ``hot`` by that rate),
@@ -218,7 +226,19 @@ class RampSimulation:
             linear = np.isin(labels, [self.classes.index(c) for c in ("good", "warm", "hot")])
             for thr in (warm_thr, hot_thr):
                 labels[linear & (np.abs(seen - thr) < within)] = -1
+        if noisy_within is not None:
+            labels[self._near_noisy_boundary(noisy_within)
+                   & np.isin(labels, [0, self.classes.index("noisy")])] = -1
         return labels
+
+    def _near_noisy_boundary(self, k):
+        """(ny, nx) bool: white noise within ``k`` relative standard errors of a measured
+        noise of the least noise of noisy pixels (`observable_labels`)."""
+        ratio = (self.read_noise_map / self.read_noise).decompose().value
+        nints = self.data.shape[0] if self.data.ndim == 4 else 1
+        rel = 1 + k / np.sqrt(2 * max(self.times.size - 2, 1) * nints)
+        edge = float(self.meta.get("NOISYMIN", 1.5))
+        return (ratio > edge / rel) & (ratio < edge * rel)
 
     def to_ccddata(self, integration=None):
         """Return the reads as a list of `~astropy.nddata.CCDData` (one per group, DN).

@@ -223,7 +223,7 @@ def simulate_ramps(shape=(256, 256), ngroups=30, *, nints=1, group_time=10.737 *
         read_noise=det.rn * u.electron, group_time=det.dt * u.s,
         bias=truth.bias_map.reshape(ny, nx) * u.DN, saturation=det.sat * u.DN,
         ipc_alpha=det.alpha, hot_threshold=det.hot_thr * _E_S,
-        warm_threshold=det.warm_thr * _E_S, meta=_ramp_header(seed, det, eff, PIXEL_CLASSES),
+        warm_threshold=det.warm_thr * _E_S, meta=_ramp_header(seed, det, eff, PIXEL_CLASSES, amp),
         cosmic_ray_step=defects.cr_step.reshape(ny, nx) * u.electron,
         read_noise_map=defects.sigma.reshape(ny, nx) * u.electron,
         telegraph_switches=tel_stats[0].reshape(ny, nx),

@@ -92,6 +92,24 @@ def test_noisy_pixels():
     np.testing.assert_array_equal(sim.observable_labels()[noisy], PIXEL_CLASSES.index("noisy"))
 
 
+def test_noisy_boundary_left_out_of_the_observable_truth():
+    """Good pixels whose noise spread reaches the least noise of noisy pixels, and noisy
+    pixels near it, are -1 with ``noisy_within``: exactly those within k relative
+    standard errors of a measured noise of that boundary."""
+    sim = simulate_ramps((64, 64), ngroups=50, fractions=NONE | {"noisy": 0.05}, ipc_alpha=0,
+                         amplitudes={"noisy": (1.4, 3)},
+                         effects={"read_noise_spread": 0.15}, seed=33)
+    assert sim.meta["NOISYMIN"] == 1.4
+    ratio = sim.read_noise_map.to_value(u.electron) / 10
+    rel = 1 + 2 / np.sqrt(2 * 48)
+    near = (ratio > 1.4 / rel) & (ratio < 1.4 * rel)
+    plain, ruled = sim.observable_labels(), sim.observable_labels(noisy_within=2)
+    touched = np.isin(plain, [0, PIXEL_CLASSES.index("noisy")]) & near
+    assert touched[sim.labels == 0].sum() > 5 and touched[sim.mask("noisy")].sum() > 5
+    np.testing.assert_array_equal(ruled == -1, (plain == -1) | touched)
+    np.testing.assert_array_equal(ruled[~touched], plain[~touched])
+
+
 def _slope(t, y):
     tc = t - t.mean()
     return np.tensordot(tc, y - y.mean(axis=0), axes=(0, 0)) / (tc**2).sum()
