@@ -32,7 +32,8 @@ reference columns.
 Contact sheets: for each class present, ``<cube>_<class>.png`` in ``--out``: up to 16
 ramps chosen with a fixed seed (counts minus the first group against time, every
 integration, with the LSQ line), titled with the pixel (y, x), label, confidence, LSQ
-rate and HOT flag.
+rate and HOT flag; and ``<cube>_overview.png``, four example ramps of every class in
+one figure (those of the docs' "Real detectors" page).
 
 Run: ``python benchmarks/bench_real_data.py [--out DIR] [--overwrite] [--no-sheets]
 [--hot-threshold 1.0] [--only nirspec|prime|miri]``; the data folder is
@@ -258,6 +259,34 @@ def _draw_class(cube, res, name, times, fit, hot, rng):
     return fig
 
 
+def _draw_overview(cube, res, times, fit, hot, rng, columns=4):
+    """One figure of the whole cube: a row per class present, ``columns`` example ramps
+    each (the figure of the docs' "Real detectors" page)."""
+    plt = pyplot()
+    names = [n for n in res.classes if res.mask(n).any()]
+    fig, axes = plt.subplots(len(names), columns, figsize=(2.4 * columns, 1.55 * len(names)),
+                             squeeze=False)
+    slope, icpt = fit
+    for row, name in zip(axes, names, strict=True):
+        ys, xs = _examples(res, name, rng)
+        for ax, y, x in zip(row, ys[:columns], xs[:columns], strict=False):
+            for i in range(cube.data.shape[0]):
+                ramp = cube.data[i, :, y, x].astype(float)
+                ax.plot(times, ramp - ramp[0], ".-", ms=2, lw=0.6, color=f"C{i % 10}")
+                ax.plot(times, icpt[i, y, x] + slope[i, y, x] * times - ramp[0], "k--",
+                        lw=0.5)
+            rate = slope[:, y, x].mean() * cube.gain
+            ax.set_title(f"{name} ({y},{x}) {rate:.2g} e/s{' HOT' if hot[y, x] else ''}",
+                         fontsize=7)
+            ax.tick_params(labelsize=5)
+        for ax in row[len(ys[:columns]):]:
+            ax.set_axis_off()
+    fig.suptitle(f"{cube.name}: example ramps per label (counts minus the first group, DN, "
+                 "vs time, s; dashed: least-squares line)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def _sheets(cube, res, times, fit, out, overwrite):
     plt = pyplot()
     hot = (np.asarray(res.dq.data) & np.uint32(DQ.HOT)) != 0
@@ -272,6 +301,11 @@ def _sheets(cube, res, times, fit, out, overwrite):
                       overwrite)
         plt.close(fig)
         written.append(path.name)
+    fig = _draw_overview(cube, res, times, fit, hot, np.random.default_rng(SEED))
+    path = out / f"{cube.name}_overview.png"
+    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=72), overwrite)
+    plt.close(fig)
+    written.append(path.name)
     print(f"  contact sheets in {out}: {', '.join(written)}")
 
 

@@ -41,13 +41,18 @@ def read_noise_tile(ramps, times, gain):
     """
     n = ramps.shape[0]
     y, finite = _prepare(np.asarray(ramps, np.float32).reshape(n, -1), gain)
-    # float32 differences, kept as float64; then numpy's var(ddof=1) and mean, in place
-    d = np.empty((n - 1, y.shape[1]))
-    np.subtract(y[1:], y[:-1], out=d, dtype=np.float32)
-    mean = d.sum(0) / (n - 1)
-    d -= mean
-    d *= d
-    var = d.sum(0) / (n - 2) - np.maximum(mean, 0)
+    # the variance of the float32 differences (ddof=1), one difference at a time: no
+    # (n - 1, P) temporaries
+    diff = y[1] - y[0]
+    total, square = diff.astype(np.float64), np.empty(y.shape[1])
+    sumsq = total * total
+    for j in range(1, n - 1):
+        np.subtract(y[j + 1], y[j], out=diff)
+        total += diff
+        np.multiply(diff, diff, out=square, dtype=np.float64)
+        sumsq += square
+    mean = total / (n - 1)
+    var = (sumsq - (n - 1) * mean * mean) / (n - 2) - np.maximum(mean, 0)
     est = np.sqrt(np.maximum(var, 0) / (2 * _median_variance_scale(n)))
     est = np.where(finite, est, np.nan)
     return est.reshape(ramps.shape[1:])

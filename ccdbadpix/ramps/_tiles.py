@@ -146,12 +146,16 @@ def _full_path(tile, todo, t, gain, read_noise, level_ref, model, p, rate, err, 
 def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
     """Apply `classify_tile` over row tiles of an in-memory or memory-mapped cube.
 
-    Each tile holds about ``tile_bytes`` of float32 ramps (at least one row).
+    Each tile holds at most about ``tile_bytes`` of float32 ramps (at least one row);
+    the tiles are of equal height and their number a multiple of ``n_jobs``, so that
+    every thread gets the same share (a pixel's result does not depend on its tile).
     """
     from ccdbadpix.utils._progress import _progress
 
     nints, n, ny, nx = cube.shape
-    rows = max(1, tile_bytes // (4 * nints * n * nx))
+    most = max(1, tile_bytes // (4 * nints * n * nx))
+    count = n_jobs * -(-(-(-ny // most)) // n_jobs)
+    rows = -(-ny // min(count, ny))
     starts = list(range(0, ny, rows))
     nlayers = len(params["model"].classes) + _FIXED_LAYERS + 3 * nints
     out = np.empty((nlayers, ny, nx), np.float32)
