@@ -4,6 +4,7 @@ function `classify_tile`, run over row tiles in threads (`_run_tiles`) or under
 
 import concurrent.futures
 import contextlib
+import math
 
 import numpy as np
 
@@ -154,8 +155,8 @@ def _run_tiles(cube, params, n_jobs, progress, tile_bytes):
 
     nints, n, ny, nx = cube.shape
     most = max(1, tile_bytes // (4 * nints * n * nx))
-    count = n_jobs * -(-(-(-ny // most)) // n_jobs)
-    rows = -(-ny // min(count, ny))
+    count = n_jobs * math.ceil(math.ceil(ny / most) / n_jobs)
+    rows = math.ceil(ny / min(count, ny))
     starts = list(range(0, ny, rows))
     nlayers = len(params["model"].classes) + _FIXED_LAYERS + 3 * nints
     out = np.empty((nlayers, ny, nx), np.float32)
