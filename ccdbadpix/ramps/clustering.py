@@ -150,15 +150,15 @@ def cluster_ramps(ramps, *, n_components=None, max_components=12, features=None,
     True
 
     The share of the dead and of the saturated pixels that land in clusters holding
-    mostly other pixels than good ones (here the saturated pixels do; the dead ones
-    share a cluster with good pixels, so inspect the sample of each cluster):
+    mostly other pixels than good ones (here all do; on other detectors some may share a
+    cluster with good pixels, so inspect the sample of each cluster):
 
     >>> good = sim.mask("good")
     >>> good_share = np.array([good[clusters.labels == c].mean()
     ...                        for c in range(clusters.n_components)])
     >>> [round(float(np.mean(good_share[clusters.labels[sim.mask(name)]] < 0.5)), 2)
     ...  for name in ("dead", "saturated")]
-    [0.0, 1.0]
+    [1.0, 1.0]
     >>> clusters.sample.colnames[:5]
     ['cluster', 'x', 'y', 'verified_label', 'rate']
     """

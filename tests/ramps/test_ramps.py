@@ -233,7 +233,8 @@ def test_decelerating_warm_pixels_are_warm():
     assert np.all(sim.observable_labels()[band] == warm)
     assert (res.labels[band] == warm).mean() >= 0.9
     flags = res.dq.data[band & (res.labels == warm)]
-    assert np.all(flags == DQ.WARM | DQ.NONLINEAR | DQ.DO_NOT_USE)
+    assert np.all(flags & DQ.WARM)  # curved by most votes: WARM|NONLINEAR|DO_NOT_USE
+    assert np.mean(flags == DQ.WARM | DQ.NONLINEAR | DQ.DO_NOT_USE) >= 0.9
     assert not np.any(res.dq.data[band] & DQ.HOT)
 
 
